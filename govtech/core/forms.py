@@ -1,0 +1,25 @@
+"""Running a service from a form so that every refusal lands next to the right field."""
+
+from collections.abc import Callable
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from govtech.core.errors import ServiceError
+
+
+def run_service(form: forms.Form, call: Callable[[], object]):
+    """Call the service; on a refusal add its message to the form and return None.
+    The service runs in its own transaction, so a refusal leaves nothing half-written."""
+    try:
+        return call()
+    except ServiceError as exc:
+        field = exc.field if exc.field in form.fields else None
+        form.add_error(field, str(exc.message))
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc.messages)
+    return None
