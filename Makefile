@@ -50,7 +50,7 @@ bench: install ## Benchmarks that print figures
 	$(PY) bench/run.py
 
 schema: install ## Regenerate the committed OpenAPI schema (docs/api/openapi.yaml)
-	DJANGO_ENV=test $(PY) manage.py spectacular --file docs/api/openapi.yaml --validate
+	DJANGO_ENV=test $(PY) manage.py spectacular --lang en --file docs/api/openapi.yaml --validate
 
 messages: install ## Refresh and compile the translation catalogs (needs GNU gettext)
 	$(PY) manage.py makemessages -l ru -l en --ignore=.venv --ignore=staticfiles

@@ -79,8 +79,14 @@ def client_for(people, client):
 
 
 @pytest.fixture
-def run_worker(django_capture_on_commit_callbacks):
-    """Run the real django-tasks-db worker over everything queued, as `make run` does."""
+def run_worker(django_capture_on_commit_callbacks, monkeypatch):
+    """Run the real django-tasks-db worker over everything queued, as `make run` does.
+
+    The worker calls close_old_connections() between tasks; inside a test's transaction
+    that would end the transaction on PostgreSQL, so only that call is kept out."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     def run() -> None:
         call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)

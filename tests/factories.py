@@ -79,3 +79,13 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"invitee{n}@example.test")
     role = MembershipRole.MEMBER
     expires_at = factory.LazyFunction(lambda: timezone.now() + INVITATION_LIFETIME)
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.Notification"
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = "follow.updated"
+    event_key = factory.Sequence(lambda n: f"event-{n}")
+    params = factory.LazyFunction(lambda: {"object": "ООО «Пример»"})

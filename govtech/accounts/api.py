@@ -7,8 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from govtech.accounts import access, selectors, services
-from govtech.api.inputs import valid_input
 from govtech.accounts.models import (
+    HEADCOUNT_MAX,
     Invitation,
     Language,
     Membership,
@@ -18,6 +18,7 @@ from govtech.accounts.models import (
     PlatformRole,
     User,
 )
+from govtech.api.inputs import valid_input
 
 EDITABLE = [
     "name", "description", "website", "inn", "ogrn", "founded_on", "is_sme", "headcount", "parent", "district",
@@ -64,7 +65,7 @@ class OrganizationInputSerializer(serializers.Serializer):
     ogrn = serializers.CharField(required=False, allow_blank=True, max_length=15)
     founded_on = serializers.DateField(required=False, allow_null=True)
     is_sme = serializers.BooleanField(required=False)
-    headcount = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    headcount = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=HEADCOUNT_MAX)
     parent = serializers.SlugRelatedField(
         slug_field="slug", queryset=Organization.objects.filter(kind=OrganizationKind.AGENCY), required=False, allow_null=True
     )
@@ -163,6 +164,7 @@ class MembershipListView(generics.ListAPIView):
     """Members of an organization: visible to its members and to operators."""
 
     serializer_class = MembershipSerializer
+    queryset = Membership.objects.none()  # for the schema; get_queryset() answers requests
     filterset_fields = ["role"]
 
     def get_queryset(self):
@@ -194,6 +196,7 @@ class InvitationListView(generics.ListAPIView):
     """Invitations of an organization: its administrators and operators only."""
 
     serializer_class = InvitationSerializer
+    queryset = Invitation.objects.none()  # for the schema; get_queryset() answers requests
     filterset_fields = ["role", "email"]
 
     def _organization(self):
@@ -224,6 +227,7 @@ class UserListView(generics.ListAPIView):
     """Everyone's accounts: operators only."""
 
     serializer_class = UserSerializer
+    queryset = User.objects.none()  # for the schema; get_queryset() answers requests
     permission_classes = [permissions.IsAuthenticated]
     search_fields = ["email", "full_name"]
     filterset_fields = ["is_expert", "is_operator", "is_active"]

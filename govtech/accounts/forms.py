@@ -23,6 +23,8 @@ class ProfileForm(forms.ModelForm):
 
 
 class OrganizationForm(forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+
     class Meta:
         model = Organization
         fields = ["kind", *ORGANIZATION_FORM_FIELDS]

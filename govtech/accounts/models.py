@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -17,6 +18,7 @@ from govtech.core.models import TimeStampedModel
 from govtech.core.uploads import UploadValidator
 
 INVITATION_LIFETIME = timedelta(days=14)
+HEADCOUNT_MAX = 10_000_000
 
 
 class UserManager(BaseUserManager):
@@ -105,7 +107,9 @@ class Organization(TimeStampedModel):
     ogrn = models.CharField(_("OGRN / OGRNIP"), max_length=15, blank=True, validators=[validate_ogrn_any])
     founded_on = models.DateField(_("founding date"), null=True, blank=True)
     is_sme = models.BooleanField(_("small or medium-sized enterprise"), default=False)
-    headcount = models.PositiveIntegerField(_("headcount"), null=True, blank=True)
+    headcount = models.PositiveIntegerField(
+        _("headcount"), null=True, blank=True, validators=[MaxValueValidator(HEADCOUNT_MAX)]
+    )
     # Agencies.
     parent = models.ForeignKey(
         "self",
@@ -125,11 +129,10 @@ class Organization(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["inn"], condition=~models.Q(inn=""), name="organization_unique_inn"),
             models.CheckConstraint(
-                condition=models.Q(headcount__isnull=True) | models.Q(headcount__lte=10_000_000),
+                condition=models.Q(headcount__isnull=True) | models.Q(headcount__lte=HEADCOUNT_MAX),
                 name="organization_headcount_sane",
             ),
         ]
-        indexes = [models.Index(Lower("name"), name="organization_name_lower")]
 
     def __str__(self) -> str:
         return self.name
@@ -164,6 +167,22 @@ class Organization(TimeStampedModel):
             errors["parent"] = _("The parent must itself be an agency.")
         if self.parent_id and self.pk and self.parent_id == self.pk:
             errors["parent"] = _("An agency cannot be its own parent.")
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None) -> None:
+        # The INN constraint is conditional, so Django would report a duplicate by the
+        # constraint's name and on no field; say it in words, next to the INN.
+        exclude = set(exclude or ())
+        errors = {}
+        if self.inn and "inn" not in exclude:
+            if Organization.objects.filter(inn=self.inn).exclude(pk=self.pk).exists():
+                errors["inn"] = [ValidationError(_("An organization with this INN already exists."), code="unique")]
+            exclude.add("inn")
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 

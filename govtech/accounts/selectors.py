@@ -1,8 +1,9 @@
 """Reads of people and organizations. Lists are built for a bounded number of queries."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from govtech.accounts.models import Invitation, Membership, Organization, User
+from govtech.core.search import search
 
 
 def organization_list(*, kind: str | None = None, query: str | None = None, is_sme: bool | None = None) -> QuerySet[Organization]:
@@ -17,10 +18,7 @@ def organization_list(*, kind: str | None = None, query: str | None = None, is_s
     if is_sme is not None:
         organizations = organizations.filter(is_sme=is_sme)
     if query:
-        query = query.strip()
-        organizations = organizations.filter(
-            Q(name__icontains=query) | Q(inn=query) | Q(ogrn=query) | Q(district__icontains=query)
-        )
+        organizations = search(organizations, ["name", "inn", "ogrn", "district"], query)
     return organizations.order_by("name")
 
 
@@ -47,7 +45,7 @@ def invitation_list(*, organization: Organization) -> QuerySet[Invitation]:
 def user_list(*, query: str | None = None, role: str | None = None) -> QuerySet[User]:
     users = User.objects.all().order_by("email")
     if query:
-        users = users.filter(Q(email__icontains=query) | Q(full_name__icontains=query))
+        users = search(users, ["email", "full_name"], query)
     if role == "expert":
         users = users.filter(is_expert=True)
     elif role == "operator":

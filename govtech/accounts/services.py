@@ -60,6 +60,10 @@ def platform_role_set(*, actor: User, user: User, role: str, granted: bool) -> U
     require_perm(actor, "accounts.grant_platform_role")
     if role not in PlatformRole.values:
         raise ServiceError(_("Unknown platform role."), field="role", code="unknown_role")
+    if role == PlatformRole.OPERATOR and not granted:
+        # Lock every operator, always in the same order, before counting them: otherwise two
+        # operators withdrawing each other at once would both see the other remain.
+        list(User.objects.select_for_update().filter(is_operator=True, is_active=True).order_by("pk").values_list("pk"))
     user = User.objects.select_for_update().get(pk=user.pk)
     field = f"is_{role}"
     if getattr(user, field) == granted:
@@ -180,7 +184,11 @@ def invitation_create(*, actor: User, organization: Organization, email: str, ro
         language=(get_language() or Language.RUSSIAN)[:2], expires_at=now + INVITATION_LIFETIME,
     )
     invitation.full_clean(exclude=["invited_by", "accepted_by"])
-    invitation.save()
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError as exc:  # the same address invited at the same moment
+        raise Conflict(_("This address already has an open invitation."), field="email", code="already_invited") from exc
     audit.record(actor=actor, action="invitation.created", target=invitation, after={"organization": organization.pk, "email": email, "role": role})
     transaction.on_commit(lambda: tasks.invitation_send_task.enqueue(invitation_id=invitation.pk))
     return invitation
@@ -209,7 +217,7 @@ def invitation_accept(*, actor: User, invitation: Invitation) -> Membership:
             _("This invitation was sent to %(email)s. Sign in with that address to accept it.") % {"email": invitation.email},
             code="wrong_account",
         )
-    membership, created = Membership.objects.get_or_create(
+    membership, _created = Membership.objects.get_or_create(
         user=actor, organization=invitation.organization, defaults={"role": invitation.role}
     )
     invitation.accepted_at = timezone.now()
@@ -233,11 +241,26 @@ def membership_add(*, actor: User, organization: Organization, user: User, role:
     require_perm(actor, "accounts.add_membership_directly", organization)
     if role not in MembershipRole.values:
         raise ServiceError(_("Unknown role."), field="role")
-    membership, created = Membership.objects.get_or_create(user=user, organization=organization, defaults={"role": role})
-    if not created:
-        raise Conflict(_("This person is already a member."), code="already_member")
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(user=user, organization=organization, role=role)
+    except IntegrityError as exc:
+        raise Conflict(_("This person is already a member."), code="already_member") from exc
     audit.record(actor=actor, action="membership.added", target=membership, after={"user": user.pk, "organization": organization.pk, "role": role})
     return membership
+
+
+@transaction.atomic
+def operator_bootstrap(*, user: User) -> User:
+    """Make the first operator of a new installation. Refused once any operator exists:
+    from then on only operators grant roles (platform_role_set)."""
+    if User.objects.select_for_update().filter(is_operator=True, is_active=True).exists():
+        raise Conflict(_("The platform already has an operator."), code="operator_exists")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.is_operator = user.is_staff = True
+    user.save(update_fields=["is_operator", "is_staff"])
+    audit.record(actor=None, action="user.operator_bootstrapped", target=user, after={"roles": user.platform_roles})
+    return user
 
 
 def _ensure_an_admin_remains(membership: Membership) -> None:

@@ -6,10 +6,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from govtech.core.tasks import task
-
 from govtech.accounts.models import Invitation
-
+from govtech.core.tasks import task
 
 
 @task()
@@ -17,7 +15,9 @@ def invitation_send_task(*, invitation_id: int) -> bool:
     """Mail an invitation once: a retried task finds ``sent_at`` set and stops."""
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            # Lock only the invitation: PostgreSQL cannot lock the nullable side (invited_by)
+            # of the outer join that select_related makes.
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("organization", "invited_by")
             .filter(pk=invitation_id)
             .first()

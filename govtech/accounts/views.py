@@ -154,7 +154,7 @@ def _members_context(request, organization, invite_form=None):
     can_manage = request.user.has_perm("accounts.invite_member", organization)
     return {
         "organization": organization,
-        "memberships": selectors.membership_list(organization=organization),
+        "page_obj": paginate(request, selectors.membership_list(organization=organization)),
         "invitations": selectors.invitation_list(organization=organization) if can_manage else [],
         "invite_form": invite_form or InvitationForm(),
         "can_manage": can_manage,

@@ -28,7 +28,8 @@ class AuditEvent(models.Model):
         verbose_name=_("actor"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # The id is part of the hash: it must outlive the account, so no cascade and no constraint.
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )
@@ -70,3 +71,6 @@ class AuditChainHead(models.Model):
     class Meta:
         verbose_name = _("audit chain head")
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_singleton")]
+
+    def __str__(self) -> str:
+        return f"audit chain at #{self.sequence}"

@@ -1,7 +1,7 @@
 """REST API of notifications: a person's own inbox, follows and e-mail settings."""
 
 from django.contrib.contenttypes.models import ContentType
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -44,6 +44,7 @@ class PreferencesSerializer(serializers.Serializer):
 
 class NotificationListView(generics.ListAPIView):
     serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()  # for the schema; get_queryset() answers requests
     permission_classes = [permissions.IsAuthenticated]
     filterset_fields = ["kind"]
 
@@ -65,7 +66,9 @@ class NotificationReadView(APIView):
 class NotificationReadAllView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: serializers.DictField(child=serializers.IntegerField())})
+    @extend_schema(
+        request=None, responses=inline_serializer("MarkedCount", {"marked": serializers.IntegerField()})
+    )
     def post(self, request):
         return Response({"marked": services.notification_mark_all_read(actor=request.user)})
 
@@ -83,6 +86,7 @@ def _followable_target(object_type: str, object_id: str):
 
 class FollowListView(generics.ListAPIView):
     serializer_class = FollowSerializer
+    queryset = Follow.objects.none()  # for the schema; get_queryset() answers requests
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):

@@ -13,7 +13,6 @@ from govtech.core.tasks import task
 from govtech.notifications.models import Follow, Notification, NotificationPreference
 
 
-
 def _deliver(event_key: str, kind: str, recipient_ids: list[int], params: dict, url: str) -> int:
     users = get_user_model().objects.filter(pk__in=recipient_ids, is_active=True).only("pk")
     Notification.objects.bulk_create(

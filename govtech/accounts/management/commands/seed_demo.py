@@ -77,10 +77,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             people = {email: self._person(email, name) for _role, email, name in PEOPLE}
             operator = self.operator = people["operator@demo.govtech.local"]
-            if not operator.is_operator:
-                # The very first operator is bootstrapped here; after that only operators grant roles.
-                operator.is_operator = operator.is_staff = True
-                operator.save(update_fields=["is_operator", "is_staff"])
+            if not User.objects.filter(is_operator=True).exists():
+                operator = self.operator = services.operator_bootstrap(user=operator)
             for role, email, _name in PEOPLE:
                 if role == "expert":
                     services.platform_role_set(actor=operator, user=people[email], role="expert", granted=True)
