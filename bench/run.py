@@ -61,10 +61,14 @@ def bench_audit(scale: int) -> None:
                 audit.record(actor=None, action="bench.changed", target=target, before={"i": i}, after={"i": i + 1})
 
     seconds = timed(append)[0]
-    print(f"audit append: {n} events, one transaction each: {n / seconds:,.0f} events/s ({seconds * 1e6 / n:,.0f} µs/event)")
+    print(
+        f"audit append: {n} events, one transaction each: {n / seconds:,.0f} events/s ({seconds * 1e6 / n:,.0f} µs/event)"
+    )
     total = AuditEvent.objects.count()
     verify = timed(lambda: audit.verify_chain(), repeat=3)
-    print(f"audit verify: {total} events in {statistics.median(verify) * 1000:,.0f} ms (median of 3): {total / statistics.median(verify):,.0f} events/s")
+    print(
+        f"audit verify: {total} events in {statistics.median(verify) * 1000:,.0f} ms (median of 3): {total / statistics.median(verify):,.0f} events/s"
+    )
 
 
 def bench_directory(scale: int) -> None:
@@ -114,14 +118,22 @@ def bench_fanout(scale: int) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     recipients = [UserFactory(verified=False).pk for _ in range(500 * scale)]
     seconds = timed(
-        lambda: tasks.deliver_task.call(event_key="bench", kind="follow.updated", recipient_ids=recipients, params={"object": "X"})
+        lambda: tasks.deliver_task.call(
+            event_key="bench", kind="follow.updated", recipient_ids=recipients, params={"object": "X"}
+        )
     )[0]
     delivered = Notification.objects.filter(event_key="bench").count()
-    print(f"notification fan-out: {delivered} inbox rows + {len(mail.outbox)} e-mails in {seconds:.2f} s ({delivered / seconds:,.0f} recipients/s)")
+    print(
+        f"notification fan-out: {delivered} inbox rows + {len(mail.outbox)} e-mails in {seconds:.2f} s ({delivered / seconds:,.0f} recipients/s)"
+    )
     again = timed(
-        lambda: tasks.deliver_task.call(event_key="bench", kind="follow.updated", recipient_ids=recipients, params={"object": "X"})
+        lambda: tasks.deliver_task.call(
+            event_key="bench", kind="follow.updated", recipient_ids=recipients, params={"object": "X"}
+        )
     )[0]
-    print(f"notification re-run (idempotent, nothing new): {again * 1000:.0f} ms, rows still {Notification.objects.filter(event_key='bench').count()}")
+    print(
+        f"notification re-run (idempotent, nothing new): {again * 1000:.0f} ms, rows still {Notification.objects.filter(event_key='bench').count()}"
+    )
 
 
 def main() -> None:

@@ -197,7 +197,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- e-mail ---
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if env("EMAIL_HOST", "") else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env("EMAIL_HOST", "")
+    else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -252,7 +254,7 @@ GOVTECH_API_USER_RATE = env("GOVTECH_API_USER_RATE", "600/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "GovTech Platform API",
     "DESCRIPTION": "Public reads need no token; writes need an authenticated user with the right role. "
-    "Every error has the shape {\"error\": {\"status\", \"code\", \"message\", \"fields\"}}.",
+    'Every error has the shape {"error": {"status", "code", "message", "fields"}}.',
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -25,7 +25,9 @@ class AccountAdapter(DefaultAccountAdapter):
             confirmed = super().confirm_email(request, email_address)
             if confirmed:
                 audit.record(
-                    actor=email_address.user, action="user.email_confirmed", target=email_address.user,
+                    actor=email_address.user,
+                    action="user.email_confirmed",
+                    target=email_address.user,
                     after={"email": email_address.email},
                 )
         return confirmed

@@ -59,7 +59,11 @@ class OrganizationAdmin(OperatorViewMixin, admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in services.EDITABLE_ORGANIZATION_FIELDS or name == "logo"}
+        fields = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in services.EDITABLE_ORGANIZATION_FIELDS or name == "logo"
+        }
         try:
             services.organization_update(actor=request.user, organization=obj, **fields)
         except (ServiceError, ValidationError) as exc:

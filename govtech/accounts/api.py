@@ -21,7 +21,16 @@ from govtech.accounts.models import (
 from govtech.api.inputs import valid_input
 
 EDITABLE = [
-    "name", "description", "website", "inn", "ogrn", "founded_on", "is_sme", "headcount", "parent", "district",
+    "name",
+    "description",
+    "website",
+    "inn",
+    "ogrn",
+    "founded_on",
+    "is_sme",
+    "headcount",
+    "parent",
+    "district",
 ]
 
 
@@ -51,8 +60,21 @@ class OrganizationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
         fields = [
-            "slug", "kind", "name", "description", "website", "inn", "ogrn", "founded_on", "is_sme",
-            "headcount", "parent", "district", "is_active", "created_at", "updated_at",
+            "slug",
+            "kind",
+            "name",
+            "description",
+            "website",
+            "inn",
+            "ogrn",
+            "founded_on",
+            "is_sme",
+            "headcount",
+            "parent",
+            "district",
+            "is_active",
+            "created_at",
+            "updated_at",
         ]
 
 
@@ -67,7 +89,10 @@ class OrganizationInputSerializer(serializers.Serializer):
     is_sme = serializers.BooleanField(required=False)
     headcount = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=HEADCOUNT_MAX)
     parent = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Organization.objects.filter(kind=OrganizationKind.AGENCY), required=False, allow_null=True
+        slug_field="slug",
+        queryset=Organization.objects.filter(kind=OrganizationKind.AGENCY),
+        required=False,
+        allow_null=True,
     )
     district = serializers.CharField(required=False, allow_blank=True, max_length=120)
 
@@ -200,7 +225,9 @@ class InvitationListView(generics.ListAPIView):
     filterset_fields = ["role", "email"]
 
     def _organization(self):
-        return access.access_organization(actor=self.request.user, slug=self.kwargs["slug"], perm="accounts.invite_member")
+        return access.access_organization(
+            actor=self.request.user, slug=self.kwargs["slug"], perm="accounts.invite_member"
+        )
 
     def get_queryset(self):
         return selectors.invitation_list(organization=self._organization())

@@ -12,7 +12,17 @@ from govtech.accounts.models import (
 from govtech.accounts.selectors import agency_choices
 
 ORGANIZATION_FORM_FIELDS = [
-    "name", "description", "website", "logo", "inn", "ogrn", "founded_on", "is_sme", "headcount", "parent", "district",
+    "name",
+    "description",
+    "website",
+    "logo",
+    "inn",
+    "ogrn",
+    "founded_on",
+    "is_sme",
+    "headcount",
+    "parent",
+    "district",
 ]
 
 
@@ -23,7 +33,7 @@ class ProfileForm(forms.ModelForm):
 
 
 class OrganizationForm(forms.ModelForm):
-    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
     class Meta:
         model = Organization
@@ -37,9 +47,11 @@ class OrganizationForm(forms.ModelForm):
     def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = agency_choices()
-        kinds = OrganizationKind.choices if actor.is_operator else [
-            choice for choice in OrganizationKind.choices if choice[0] in SELF_SERVICE_KINDS
-        ]
+        kinds = (
+            OrganizationKind.choices
+            if actor.is_operator
+            else [choice for choice in OrganizationKind.choices if choice[0] in SELF_SERVICE_KINDS]
+        )
         self.fields["kind"].choices = kinds
         if self.instance.pk:
             del self.fields["kind"]
@@ -62,7 +74,8 @@ class OrganizationFilterForm(forms.Form):
 class UserFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={"type": "search"}))
     role = forms.ChoiceField(
-        label=_("Role"), required=False,
+        label=_("Role"),
+        required=False,
         choices=[("", _("Everyone")), ("expert", _("Experts")), ("operator", _("Operators"))],
     )
 

@@ -6,7 +6,9 @@ from govtech.accounts.models import Invitation, Membership, Organization, User
 from govtech.core.search import search
 
 
-def organization_list(*, kind: str | None = None, query: str | None = None, is_sme: bool | None = None) -> QuerySet[Organization]:
+def organization_list(
+    *, kind: str | None = None, query: str | None = None, is_sme: bool | None = None
+) -> QuerySet[Organization]:
     """Public directory of active organizations."""
     organizations = (
         Organization.objects.filter(is_active=True)

@@ -26,8 +26,19 @@ from govtech.notifications import services as notifications
 
 PROFILE_FIELDS = ["full_name", "language"]
 ORGANIZATION_FIELDS = [
-    "kind", "name", "slug", "description", "website", "inn", "ogrn", "founded_on", "is_sme",
-    "headcount", "parent", "district", "is_active",
+    "kind",
+    "name",
+    "slug",
+    "description",
+    "website",
+    "inn",
+    "ogrn",
+    "founded_on",
+    "is_sme",
+    "headcount",
+    "parent",
+    "district",
+    "is_active",
 ]
 EDITABLE_ORGANIZATION_FIELDS = [f for f in ORGANIZATION_FIELDS if f not in {"kind", "slug"}]
 
@@ -49,7 +60,13 @@ def user_update_profile(*, actor: User, user: User, full_name: str | None = None
         user.language = language
     user.full_clean(exclude=["password"])
     user.save(update_fields=PROFILE_FIELDS)
-    audit.record(actor=actor, action="user.profile_updated", target=user, before=before, after=audit.snapshot(user, PROFILE_FIELDS))
+    audit.record(
+        actor=actor,
+        action="user.profile_updated",
+        target=user,
+        before=before,
+        after=audit.snapshot(user, PROFILE_FIELDS),
+    )
     return user
 
 
@@ -78,8 +95,11 @@ def platform_role_set(*, actor: User, user: User, role: str, granted: bool) -> U
         user.is_staff = granted or user.is_superuser  # operators use the admin
     user.save(update_fields=[field, "is_staff"])
     audit.record(
-        actor=actor, action="user.role_granted" if granted else "user.role_withdrawn", target=user,
-        before=before, after={"roles": user.platform_roles, "is_staff": user.is_staff},
+        actor=actor,
+        action="user.role_granted" if granted else "user.role_withdrawn",
+        target=user,
+        before=before,
+        after={"roles": user.platform_roles, "is_staff": user.is_staff},
     )
     notifications.notify(
         kind=notification_kinds.ROLE_CHANGED.key, recipient_ids=[user.pk], params={"role": role, "granted": granted}
@@ -113,7 +133,7 @@ def organization_create(*, actor: User, kind: str, name: str, **fields) -> Organ
     require_perm(actor, "accounts.add_organization", kind)
     unknown = set(fields) - set(ORGANIZATION_FIELDS) - {"logo"}
     if unknown:
-        raise ServiceError(f"unknown fields: {', '.join(sorted(unknown))}")
+        raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     _check_parent(fields.get("parent"))
     organization = Organization(kind=kind, name=name.strip(), **fields)
     organization.slug = fields.get("slug") or _unique_slug(name)
@@ -124,7 +144,12 @@ def organization_create(*, actor: User, kind: str, name: str, **fields) -> Organ
     except IntegrityError as exc:
         raise Conflict(_("An organization with this INN or address name already exists."), field="inn") from exc
     Membership.objects.create(user=actor, organization=organization, role=MembershipRole.ADMIN)
-    audit.record(actor=actor, action="organization.created", target=organization, after=audit.snapshot(organization, ORGANIZATION_FIELDS))
+    audit.record(
+        actor=actor,
+        action="organization.created",
+        target=organization,
+        after=audit.snapshot(organization, ORGANIZATION_FIELDS),
+    )
     return organization
 
 
@@ -134,7 +159,7 @@ def organization_update(*, actor: User, organization: Organization, **fields) ->
     require_perm(actor, "accounts.change_organization", organization)
     unknown = set(fields) - set(EDITABLE_ORGANIZATION_FIELDS) - {"logo"}
     if unknown:
-        raise ServiceError(f"unknown fields: {', '.join(sorted(unknown))}")
+        raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     before = audit.snapshot(organization, EDITABLE_ORGANIZATION_FIELDS)
     _check_parent(fields.get("parent"))
@@ -151,8 +176,11 @@ def organization_update(*, actor: User, organization: Organization, **fields) ->
     changed = {k for k in after if after[k] != before[k]}
     if changed:
         notifications.notify_followers(
-            kind="follow.updated", target=organization, params={"object": organization.name},
-            url=organization.get_absolute_url(), exclude_user_id=actor.pk,
+            kind="follow.updated",
+            target=organization,
+            params={"object": organization.name},
+            url=organization.get_absolute_url(),
+            exclude_user_id=actor.pk,
         )
     return organization
 
@@ -161,7 +189,9 @@ def organization_update(*, actor: User, organization: Organization, **fields) ->
 
 
 @transaction.atomic
-def invitation_create(*, actor: User, organization: Organization, email: str, role: str = MembershipRole.MEMBER) -> Invitation:
+def invitation_create(
+    *, actor: User, organization: Organization, email: str, role: str = MembershipRole.MEMBER
+) -> Invitation:
     """An organization's administrator invites a person by e-mail; the worker sends it."""
     require_perm(actor, "accounts.invite_member", organization)
     email = User.objects.normalize_email(email).strip().lower()
@@ -180,16 +210,27 @@ def invitation_create(*, actor: User, organization: Organization, email: str, ro
         existing.revoked_at = now
         existing.save(update_fields=["revoked_at"])
     invitation = Invitation(
-        organization=organization, email=email, role=role, invited_by=actor,
-        language=(get_language() or Language.RUSSIAN)[:2], expires_at=now + INVITATION_LIFETIME,
+        organization=organization,
+        email=email,
+        role=role,
+        invited_by=actor,
+        language=(get_language() or Language.RUSSIAN)[:2],
+        expires_at=now + INVITATION_LIFETIME,
     )
     invitation.full_clean(exclude=["invited_by", "accepted_by"])
     try:
         with transaction.atomic():
             invitation.save()
     except IntegrityError as exc:  # the same address invited at the same moment
-        raise Conflict(_("This address already has an open invitation."), field="email", code="already_invited") from exc
-    audit.record(actor=actor, action="invitation.created", target=invitation, after={"organization": organization.pk, "email": email, "role": role})
+        raise Conflict(
+            _("This address already has an open invitation."), field="email", code="already_invited"
+        ) from exc
+    audit.record(
+        actor=actor,
+        action="invitation.created",
+        target=invitation,
+        after={"organization": organization.pk, "email": email, "role": role},
+    )
     transaction.on_commit(lambda: tasks.invitation_send_task.enqueue(invitation_id=invitation.pk))
     return invitation
 
@@ -214,7 +255,8 @@ def invitation_accept(*, actor: User, invitation: Invitation) -> Membership:
         raise Conflict(_("This invitation is no longer valid."), code="invitation_not_pending")
     if actor.email.lower() != invitation.email.lower():
         raise ServiceError(
-            _("This invitation was sent to %(email)s. Sign in with that address to accept it.") % {"email": invitation.email},
+            _("This invitation was sent to %(email)s. Sign in with that address to accept it.")
+            % {"email": invitation.email},
             code="wrong_account",
         )
     membership, _created = Membership.objects.get_or_create(
@@ -223,8 +265,15 @@ def invitation_accept(*, actor: User, invitation: Invitation) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = actor
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    audit.record(actor=actor, action="invitation.accepted", target=invitation, after={"membership": membership.pk, "role": membership.role})
-    admins = Membership.objects.filter(organization=invitation.organization, role=MembershipRole.ADMIN).exclude(user=actor)
+    audit.record(
+        actor=actor,
+        action="invitation.accepted",
+        target=invitation,
+        after={"membership": membership.pk, "role": membership.role},
+    )
+    admins = Membership.objects.filter(organization=invitation.organization, role=MembershipRole.ADMIN).exclude(
+        user=actor
+    )
     notifications.notify(
         kind=notification_kinds.MEMBER_JOINED.key,
         recipient_ids=admins.values_list("user_id", flat=True),
@@ -246,7 +295,12 @@ def membership_add(*, actor: User, organization: Organization, user: User, role:
             membership = Membership.objects.create(user=user, organization=organization, role=role)
     except IntegrityError as exc:
         raise Conflict(_("This person is already a member."), code="already_member") from exc
-    audit.record(actor=actor, action="membership.added", target=membership, after={"user": user.pk, "organization": organization.pk, "role": role})
+    audit.record(
+        actor=actor,
+        action="membership.added",
+        target=membership,
+        after={"user": user.pk, "organization": organization.pk, "role": role},
+    )
     return membership
 
 
@@ -264,7 +318,9 @@ def operator_bootstrap(*, user: User) -> User:
 
 
 def _ensure_an_admin_remains(membership: Membership) -> None:
-    others = Membership.objects.filter(organization=membership.organization, role=MembershipRole.ADMIN).exclude(pk=membership.pk)
+    others = Membership.objects.filter(organization=membership.organization, role=MembershipRole.ADMIN).exclude(
+        pk=membership.pk
+    )
     if not others.exists():
         raise Conflict(_("An organization must keep at least one administrator."), code="last_admin")
 
@@ -282,7 +338,9 @@ def membership_change_role(*, actor: User, membership: Membership, role: str) ->
     before = membership.role
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
-    audit.record(actor=actor, action="membership.role_changed", target=membership, before={"role": before}, after={"role": role})
+    audit.record(
+        actor=actor, action="membership.role_changed", target=membership, before={"role": before}, after={"role": role}
+    )
     return membership
 
 
@@ -295,7 +353,9 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
     if membership.role == MembershipRole.ADMIN:
         _ensure_an_admin_remains(membership)
     audit.record(
-        actor=actor, action="membership.removed", target=membership,
+        actor=actor,
+        action="membership.removed",
+        target=membership,
         before={"user": membership.user_id, "organization": membership.organization_id, "role": membership.role},
     )
     membership.delete()

@@ -53,9 +53,7 @@ def validate_inn(value: str) -> None:
 def validate_ogrn_any(value: str) -> None:
     """Accept an OGRN (13 digits) or an OGRNIP (15 digits)."""
     if not value.isascii() or not value.isdigit() or len(value) not in (13, 15):
-        raise ValidationError(
-            _("An OGRN has 13 digits; an OGRNIP (sole proprietor) has 15."), code="ogrn_format"
-        )
+        raise ValidationError(_("An OGRN has 13 digits; an OGRNIP (sole proprietor) has 15."), code="ogrn_format")
     valid = is_valid_ogrn(value) if len(value) == 13 else is_valid_ogrnip(value)
     if not valid:
         raise ValidationError(_("This OGRN's check digit is wrong: please check the number."), code="ogrn_checksum")
@@ -65,7 +63,9 @@ def validate_inn_matches_ogrn(inn: str, ogrn: str) -> None:
     """An organization has INN 10 + OGRN 13; a sole proprietor INN 12 + OGRNIP 15."""
     if (len(inn), len(ogrn)) not in {(10, 13), (12, 15)}:
         raise ValidationError(
-            _("An organization has a 10-digit INN and a 13-digit OGRN; a sole proprietor a 12-digit INN and a 15-digit OGRNIP."),
+            _(
+                "An organization has a 10-digit INN and a 13-digit OGRN; a sole proprietor a 12-digit INN and a 15-digit OGRNIP."
+            ),
             code="inn_ogrn_mismatch",
         )
 

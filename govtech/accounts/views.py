@@ -48,8 +48,12 @@ def set_language(request):
         services.user_update_profile(actor=request.user, user=request.user, language=language)
     activate(language)
     response.set_cookie(
-        "django_language", language, max_age=365 * 24 * 3600, samesite="Lax",
-        secure=request.is_secure(), httponly=False,
+        "django_language",
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure(),
+        httponly=False,
     )
     return response
 
@@ -62,8 +66,10 @@ def profile(request):
         updated = run_service(
             form,
             lambda: services.user_update_profile(
-                actor=request.user, user=request.user,
-                full_name=form.cleaned_data["full_name"], language=form.cleaned_data["language"],
+                actor=request.user,
+                user=request.user,
+                full_name=form.cleaned_data["full_name"],
+                language=form.cleaned_data["language"],
             ),
         )
         if updated:
@@ -107,7 +113,9 @@ def organization_create(request):
         organization = run_service(
             form,
             lambda: services.organization_create(
-                actor=request.user, kind=data["kind"], name=data["name"],
+                actor=request.user,
+                kind=data["kind"],
+                name=data["name"],
                 **{name: data[name] for name in ORGANIZATION_FORM_FIELDS if name != "name"},
             ),
         )
@@ -175,8 +183,10 @@ def organization_members(request, slug):
             invitation = run_service(
                 invite_form,
                 lambda: services.invitation_create(
-                    actor=request.user, organization=organization,
-                    email=invite_form.cleaned_data["email"], role=invite_form.cleaned_data["role"],
+                    actor=request.user,
+                    organization=organization,
+                    email=invite_form.cleaned_data["email"],
+                    role=invite_form.cleaned_data["role"],
                 ),
             )
             if invitation:
@@ -198,7 +208,9 @@ def membership_update(request, slug, membership_id):
             if membership.user_id == request.user.pk:
                 return redirect("accounts:my-organizations")
         else:
-            services.membership_change_role(actor=request.user, membership=membership, role=request.POST.get("role", ""))
+            services.membership_change_role(
+                actor=request.user, membership=membership, role=request.POST.get("role", "")
+            )
             messages.success(request, _("The role was changed."))
     except ServiceError as exc:
         messages.error(request, exc.message)
@@ -209,7 +221,9 @@ def membership_update(request, slug, membership_id):
 @require_POST
 def invitation_revoke(request, slug, invitation_id):
     organization = access.access_organization(actor=request.user, slug=slug)
-    invitation = access.access_invitation_for_admin(actor=request.user, organization=organization, invitation_id=invitation_id)
+    invitation = access.access_invitation_for_admin(
+        actor=request.user, organization=organization, invitation_id=invitation_id
+    )
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)
         messages.success(request, _("The invitation was revoked."))

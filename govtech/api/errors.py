@@ -1,6 +1,6 @@
 """One machine-readable error format for every 4xx and 5xx of the API:
 
-    {"error": {"status": 400, "code": "invalid", "message": "...", "fields": {"inn": ["..."]}}}
+{"error": {"status": 400, "code": "invalid", "message": "...", "fields": {"inn": ["..."]}}}
 """
 
 from django.core.exceptions import PermissionDenied
@@ -35,7 +35,12 @@ class ServiceRefused(exceptions.APIException):
 
 
 def error_body(status_code: int, message: str, code: str | None = None, fields: dict | None = None, **extra) -> dict:
-    body = {"status": status_code, "code": code or _CODES.get(status_code, "error"), "message": message, "fields": fields or {}}
+    body = {
+        "status": status_code,
+        "code": code or _CODES.get(status_code, "error"),
+        "message": message,
+        "fields": fields or {},
+    }
     body.update(extra)
     return {"error": body}
 
@@ -61,7 +66,10 @@ def exception_handler(exc, context):
     detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
     fields, message = {}, None
     if isinstance(detail, dict):
-        fields = {key: [str(item) for item in (value if isinstance(value, list) else [value])] for key, value in detail.items()}
+        fields = {
+            key: [str(item) for item in (value if isinstance(value, list) else [value])]
+            for key, value in detail.items()
+        }
         if "non_field_errors" in fields:
             message = fields.pop("non_field_errors")[0]
         elif "detail" in fields and len(fields) == 1:

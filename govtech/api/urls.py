@@ -20,7 +20,11 @@ urlpatterns = [
     path("users/<int:user_id>/roles/", accounts_api.UserRoleView.as_view(), name="user-roles"),
     path("notifications/", notifications_api.NotificationListView.as_view(), name="notification-list"),
     path("notifications/read-all/", notifications_api.NotificationReadAllView.as_view(), name="notification-read-all"),
-    path("notifications/<int:notification_id>/read/", notifications_api.NotificationReadView.as_view(), name="notification-read"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        notifications_api.NotificationReadView.as_view(),
+        name="notification-read",
+    ),
     path("notification-preferences/", notifications_api.PreferencesView.as_view(), name="notification-preferences"),
     path("follows/", notifications_api.FollowListView.as_view(), name="follow-list"),
     path("follows/<int:follow_id>/", notifications_api.FollowDetailView.as_view(), name="follow-detail"),

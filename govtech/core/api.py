@@ -11,8 +11,18 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "sequence", "occurred_at", "actor_id", "actor_label", "action", "object_type", "object_id",
-            "object_repr", "before", "after", "prev_hash", "hash",
+            "sequence",
+            "occurred_at",
+            "actor_id",
+            "actor_label",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "before",
+            "after",
+            "prev_hash",
+            "hash",
         ]
 
 

@@ -3,7 +3,9 @@ from django.db.models import QuerySet
 from govtech.core.models import AuditEvent
 
 
-def audit_event_list(*, action: str | None = None, object_type: str | None = None, object_id: str | None = None) -> QuerySet[AuditEvent]:
+def audit_event_list(
+    *, action: str | None = None, object_type: str | None = None, object_id: str | None = None
+) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.order_by("-sequence")
     if action:
         events = events.filter(action=action)

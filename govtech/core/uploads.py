@@ -67,9 +67,7 @@ class UploadValidator:
         upload.seek(position)
         sniffed = filetype.guess(head)
         if sniffed is None or sniffed.mime not in self.kind.mimes:
-            raise ValidationError(
-                _("The file's content does not match its name."), code="file_content"
-            )
+            raise ValidationError(_("The file's content does not match its name."), code="file_content")
 
     def __eq__(self, other) -> bool:
         return isinstance(other, UploadValidator) and (self.kind_name, self.max_bytes) == (

@@ -66,9 +66,7 @@ class NotificationReadView(APIView):
 class NotificationReadAllView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(
-        request=None, responses=inline_serializer("MarkedCount", {"marked": serializers.IntegerField()})
-    )
+    @extend_schema(request=None, responses=inline_serializer("MarkedCount", {"marked": serializers.IntegerField()}))
     def post(self, request):
         return Response({"marked": services.notification_mark_all_read(actor=request.user)})
 
@@ -123,5 +121,3 @@ class PreferencesView(APIView):
         data = valid_input(PreferencesSerializer, request.data)
         services.preferences_update(actor=request.user, email_by_kind=data["email"])
         return Response({"email": selectors.email_preferences(user=request.user)})
-
-

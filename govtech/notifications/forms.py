@@ -9,4 +9,6 @@ class PreferencesForm(forms.Form):
     def __init__(self, *args, initial_emails: dict[str, bool], **kwargs):
         super().__init__(*args, **kwargs)
         for key, kind in KINDS.items():
-            self.fields[key] = forms.BooleanField(label=kind.label, required=False, initial=initial_emails.get(key, True))
+            self.fields[key] = forms.BooleanField(
+                label=kind.label, required=False, initial=initial_emails.get(key, True)
+            )

@@ -20,9 +20,7 @@ class Follow(models.Model):
         verbose_name = _("follow")
         verbose_name_plural = _("follows")
         ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "content_type", "object_id"], name="follow_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "content_type", "object_id"], name="follow_unique")]
         indexes = [models.Index(fields=["content_type", "object_id"], name="follow_target")]
 
     def __str__(self) -> str:
@@ -30,9 +28,7 @@ class Follow(models.Model):
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=60)
     # The same event delivered twice (a retried task) finds this row and does nothing.
     event_key = models.CharField(max_length=64)
@@ -46,9 +42,7 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["recipient", "event_key"], name="notification_once_per_event")
-        ]
+        constraints = [models.UniqueConstraint(fields=["recipient", "event_key"], name="notification_once_per_event")]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
 
     def __str__(self) -> str:

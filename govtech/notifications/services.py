@@ -68,9 +68,7 @@ def follow_create(*, actor, target) -> Follow:
 def follow_delete(*, actor, target) -> None:
     require_perm(actor, "notifications.follow")
     content_type = ContentType.objects.get_for_model(target)
-    deleted, _count = Follow.objects.filter(
-        user=actor, content_type=content_type, object_id=str(target.pk)
-    ).delete()
+    deleted, _count = Follow.objects.filter(user=actor, content_type=content_type, object_id=str(target.pk)).delete()
     if not deleted:
         raise ServiceError(_("You do not follow this."), code="not_following")
     audit.record(actor=actor, action="follow.deleted", target=target, before={"user": actor.pk})
@@ -101,9 +99,13 @@ def preferences_update(*, actor, email_by_kind: dict[str, bool]) -> None:
     require_perm(actor, "notifications.manage_own", actor)
     unknown = set(email_by_kind) - set(KINDS)
     if unknown:
-        raise ServiceError(_("Unknown notification kind: %(kinds)s") % {"kinds": ", ".join(sorted(unknown))}, field="kind")
+        raise ServiceError(
+            _("Unknown notification kind: %(kinds)s") % {"kinds": ", ".join(sorted(unknown))}, field="kind"
+        )
     current = dict(NotificationPreference.objects.filter(user=actor).values_list("kind", "email"))
     before = {kind: current.get(kind, True) for kind in email_by_kind}
     for kind, email in email_by_kind.items():
         NotificationPreference.objects.update_or_create(user=actor, kind=kind, defaults={"email": bool(email)})
-    audit.record(actor=actor, action="notification.preferences_updated", target=actor, before=before, after=email_by_kind)
+    audit.record(
+        actor=actor, action="notification.preferences_updated", target=actor, before=before, after=email_by_kind
+    )

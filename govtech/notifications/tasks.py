@@ -66,7 +66,5 @@ def deliver_to_followers_task(
     exclude_user_id: int | None = None,
 ) -> int:
     content_type = ContentType.objects.get_for_id(content_type_id)
-    followers = Follow.objects.filter(content_type=content_type, object_id=object_id).exclude(
-        user_id=exclude_user_id
-    )
+    followers = Follow.objects.filter(content_type=content_type, object_id=object_id).exclude(user_id=exclude_user_id)
     return _deliver(event_key, kind, list(followers.values_list("user_id", flat=True)), params, url)

@@ -1,7 +1,6 @@
 """Health of the database and the task worker, read from the task table itself:
 a worker is healthy when nothing has waited for it longer than the stall limit."""
 
-
 from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Max, Min
@@ -44,6 +43,9 @@ def check(connection) -> dict:
     database = _database(connection)
     worker = _worker() if database["status"] == "ok" else {"status": "unknown"}
     healthy = database["status"] == "ok" and worker["status"] == "ok"
-    return {"status": "ok" if healthy else "error", "database": database, "worker": worker, "checked_at": timezone.now().isoformat()}
-
-
+    return {
+        "status": "ok" if healthy else "error",
+        "database": database,
+        "worker": worker,
+        "checked_at": timezone.now().isoformat(),
+    }

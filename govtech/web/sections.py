@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -19,12 +20,42 @@ class Section:
 
 
 SECTIONS = [
-    Section("funnel", _("Innovation funnel"), _("Every project from idea to prototype, pilot, contract and scaling, with each gate decision on record.")),
-    Section("challenges", _("Challenges"), _("Agencies post problems, not specifications; startups compete in phases; experts evaluate; winners are published.")),
-    Section("participation", _("Residents' ideas"), _("Propose ideas, vote, comment, and follow the official answer to each one.")),
+    Section(
+        "funnel",
+        _("Innovation funnel"),
+        _("Every project from idea to prototype, pilot, contract and scaling, with each gate decision on record."),
+    ),
+    Section(
+        "challenges",
+        _("Challenges"),
+        _(
+            "Agencies post problems, not specifications; startups compete in phases; experts evaluate; winners are published."
+        ),
+    ),
+    Section(
+        "participation",
+        _("Residents' ideas"),
+        _("Propose ideas, vote, comment, and follow the official answer to each one."),
+    ),
     Section("catalog", _("Catalog"), _("Accredited GovTech products that agencies can find, compare and order.")),
-    Section("procurement", _("Procurement for SMEs"), _("Open tenders, micro-purchase auctions and a plain-language guide.")),
-    Section("organizations", _("Organizations"), _("City agencies, suppliers and partners on the platform."), "accounts:organization-list"),
-    Section("opendata", _("Open data and API"), _("Every public collection through the REST API and as downloads."), "api-docs"),
-    Section("people", _("People"), _("Digital skills, internal accelerators and innovation awards for civil servants.")),
+    Section(
+        "procurement", _("Procurement for SMEs"), _("Open tenders, micro-purchase auctions and a plain-language guide.")
+    ),
+    Section(
+        "organizations",
+        _("Organizations"),
+        _("City agencies, suppliers and partners on the platform."),
+        "accounts:organization-list",
+    ),
+    Section(
+        "opendata",
+        _("Open data and API"),
+        _("Every public collection through the REST API and as downloads."),
+        "api-docs",
+    ),
+    Section(
+        "people",
+        pgettext_lazy("home page section", "People"),
+        _("Digital skills, internal accelerators and innovation awards for civil servants."),
+    ),
 ]

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from govtech.core.audit import verify_chain
 from govtech.core.models import AuditEvent
@@ -25,7 +26,7 @@ def test_the_first_operator_is_made_and_recorded():
 def test_a_second_bootstrap_is_refused():
     UserFactory(is_operator=True)
     other = UserFactory()
-    with pytest.raises(CommandError, match="already has an operator"):
+    with translation.override("en"), pytest.raises(CommandError, match="already has an operator"):
         call_command("create_operator", other.email, stdout=StringIO())
     other.refresh_from_db()
     assert not other.is_operator

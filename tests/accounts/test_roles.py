@@ -24,11 +24,9 @@ Rules the table shows:
 
 import pytest
 from django.urls import reverse
-from django_tasks_db.models import DBTaskResult
-from rest_framework.authtoken.models import Token
 
-from govtech.accounts.models import Invitation, Membership, MembershipRole, Organization, User
-from govtech.core.models import AuditEvent
+from govtech.accounts.models import Membership, MembershipRole
+from tests.accounts.state import accounts_state
 from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -157,25 +155,8 @@ def world(people, supplier, agency):
     }
 
 
-def _state() -> dict:
-    """The rows accounts can change, and the audit log, to compare before and after a request."""
-    return {
-        "users": list(
-            User.objects.order_by("pk").values(
-                "pk", "email", "full_name", "language", "is_expert", "is_operator", "is_staff", "is_active"
-            )
-        ),
-        "organizations": list(Organization.objects.order_by("pk").values()),
-        "memberships": list(Membership.objects.order_by("pk").values("pk", "user_id", "organization_id", "role")),
-        "invitations": list(Invitation.objects.order_by("pk").values()),
-        "tokens": list(Token.objects.order_by("key").values_list("key", "user_id")),
-        "tasks": DBTaskResult.objects.count(),
-        "audit_events": AuditEvent.objects.count(),
-    }
-
-
 def _assert_changed_only_if_allowed(before: dict, is_write: bool, is_allowed: bool) -> None:
-    after = _state()
+    after = accounts_state()
     if is_write and is_allowed:
         assert after["audit_events"] > before["audit_events"], "an allowed write records an audit event"
     else:
@@ -185,7 +166,7 @@ def _assert_changed_only_if_allowed(before: dict, is_write: bool, is_allowed: bo
 @pytest.mark.parametrize(("role", "method", "url", "payload", "expected"), list(_cases(API_MATRIX)))
 def test_api_role_matrix(api_client_for, world, role, method, url, payload, expected):
     client = api_client_for(role)
-    before = _state()
+    before = accounts_state()
     response = getattr(client, method.lower())(url.format(**world), payload, format="json")
     assert response.status_code == expected, response.content
     if expected >= 400:
@@ -198,7 +179,7 @@ def test_web_role_matrix(client_for, world, role, method, url, payload, expected
     client = client_for(role)
     if isinstance(payload, str):
         payload = world[payload]
-    before = _state()
+    before = accounts_state()
     response = getattr(client, method.lower())(url.format(**world), payload or {})
     if expected == LOGIN:
         assert response.status_code == 302

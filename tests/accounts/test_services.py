@@ -12,7 +12,6 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.models import Token
 
 from govtech.accounts import services, tasks
@@ -21,7 +20,6 @@ from govtech.accounts.models import (
     Invitation,
     Membership,
     MembershipRole,
-    Organization,
     OrganizationKind,
     User,
 )
@@ -29,6 +27,7 @@ from govtech.core import audit
 from govtech.core.errors import Conflict, Forbidden, ServiceError
 from govtech.core.models import AuditEvent
 from govtech.notifications.models import Notification
+from tests.accounts.state import accounts_state
 from tests.factories import (
     AgencyFactory,
     InvitationFactory,
@@ -45,35 +44,18 @@ YANDEX = {"inn": "7736207543", "ogrn": "1027700229193"}
 SOLE_PROPRIETOR = {"inn": "500100732259", "ogrn": "304500116000157"}
 
 
-def _state() -> dict:
-    """Everything an accounts service could change, to compare before and after a refusal."""
-    return {
-        "users": list(
-            User.objects.order_by("pk").values(
-                "pk", "email", "full_name", "language", "is_expert", "is_operator", "is_staff", "is_active"
-            )
-        ),
-        "organizations": list(Organization.objects.order_by("pk").values()),
-        "memberships": list(Membership.objects.order_by("pk").values("pk", "user_id", "organization_id", "role")),
-        "invitations": list(Invitation.objects.order_by("pk").values()),
-        "tokens": list(Token.objects.order_by("key").values_list("key", "user_id")),
-        "audit_events": AuditEvent.objects.count(),
-        "tasks": DBTaskResult.objects.count(),
-    }
-
-
 @pytest.fixture
 def refused(django_capture_on_commit_callbacks):
     """``with refused(ErrorClass):`` asserts the call raises it and changes nothing."""
 
     @contextlib.contextmanager
     def check(error_class, **attributes):
-        before = _state()
+        before = accounts_state()
         with django_capture_on_commit_callbacks() as callbacks, pytest.raises(error_class) as exc_info:
             yield exc_info
         for name, value in attributes.items():
             assert getattr(exc_info.value, name) == value, name
-        assert _state() == before
+        assert accounts_state() == before
         assert callbacks == [], "a refused call must not queue e-mail or tasks"
 
     return check
@@ -242,12 +224,8 @@ def _in_thread(call) -> threading.Thread:
     return thread
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_operators_cannot_withdraw_each_other_at_the_same_moment(monkeypatch):
-    first = UserFactory(email="first-operator@example.test", is_operator=True, is_staff=True)
-    second = UserFactory(email="second-operator@example.test", is_operator=True, is_staff=True)
-    # Hold each withdrawal after its check and before it commits: were the check not serialised,
-    # both would pass it (each sees the other still an operator) and no operator would remain.
+def _pause_both_before_recording(monkeypatch) -> None:
+    """Hold two concurrent services after their checks and before they commit."""
     barrier = threading.Barrier(2, timeout=2)
     record = audit.record
 
@@ -257,6 +235,15 @@ def test_two_operators_cannot_withdraw_each_other_at_the_same_moment(monkeypatch
         return record(**kwargs)
 
     monkeypatch.setattr(services.audit, "record", wait_then_record)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_operators_cannot_withdraw_each_other_at_the_same_moment(monkeypatch):
+    first = UserFactory(email="first-operator@example.test", is_operator=True, is_staff=True)
+    second = UserFactory(email="second-operator@example.test", is_operator=True, is_staff=True)
+    # Hold each withdrawal after its check and before it commits: were the check not serialised,
+    # both would pass it (each sees the other still an operator) and no operator would remain.
+    _pause_both_before_recording(monkeypatch)
     threads = [
         _in_thread(lambda: services.platform_role_set(actor=first, user=second, role="operator", granted=False)),
         _in_thread(lambda: services.platform_role_set(actor=second, user=first, role="operator", granted=False)),
@@ -644,15 +631,7 @@ def test_two_admins_cannot_demote_each_other_at_the_same_moment(monkeypatch):
     organization = OrganizationFactory()
     first = MembershipFactory(organization=organization, role=MembershipRole.ADMIN)
     second = MembershipFactory(organization=organization, role=MembershipRole.ADMIN)
-    barrier = threading.Barrier(2, timeout=2)
-    record = audit.record
-
-    def wait_then_record(**kwargs):
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait()
-        return record(**kwargs)
-
-    monkeypatch.setattr(services.audit, "record", wait_then_record)
+    _pause_both_before_recording(monkeypatch)
     threads = [
         _in_thread(lambda: services.membership_change_role(actor=first.user, membership=second, role="member")),
         _in_thread(lambda: services.membership_change_role(actor=second.user, membership=first, role="member")),

@@ -26,7 +26,9 @@ def assert_error(response, status: int, code: str) -> dict:
 
 def test_400_names_the_invalid_fields(api_client_for):
     response = api_client_for("resident").post(
-        "/api/v1/organizations/", {"kind": "supplier", "name": "ООО «Тест»", "inn": "7707083894", "ogrn": "1027700132195"}, format="json"
+        "/api/v1/organizations/",
+        {"kind": "supplier", "name": "ООО «Тест»", "inn": "7707083894", "ogrn": "1027700132195"},
+        format="json",
     )
     error = assert_error(response, 400, "invalid")
     assert "inn" in error["fields"]
@@ -41,7 +43,9 @@ def test_400_for_a_malformed_body(api_client_for):
 
 
 def test_401_for_an_anonymous_write_with_a_challenge(api_client_for):
-    response = api_client_for("anonymous").post("/api/v1/organizations/", {"kind": "partner", "name": "X"}, format="json")
+    response = api_client_for("anonymous").post(
+        "/api/v1/organizations/", {"kind": "partner", "name": "X"}, format="json"
+    )
     assert_error(response, 401, "not_authenticated")
     assert response["WWW-Authenticate"].startswith("Token")
 
@@ -56,7 +60,9 @@ def test_403_when_the_role_does_not_allow_it(api_client_for):
 
 
 def test_403_from_a_service_refusal(api_client_for, agency):
-    response = api_client_for("supplier_admin").patch(f"/api/v1/organizations/{agency.slug}/", {"name": "Захват"}, format="json")
+    response = api_client_for("supplier_admin").patch(
+        f"/api/v1/organizations/{agency.slug}/", {"name": "Захват"}, format="json"
+    )
     assert_error(response, 403, "permission_denied")
     agency.refresh_from_db()
     assert agency.name != "Захват"

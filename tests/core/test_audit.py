@@ -20,7 +20,9 @@ def _record_events(n: int = 4):
     target = OrganizationFactory()
     with transaction.atomic():
         for i in range(n):
-            audit.record(actor=actor, action="test.changed", target=target, before={"n": i}, after={"n": i + 1, "name": "Тест"})
+            audit.record(
+                actor=actor, action="test.changed", target=target, before={"n": i}, after={"n": i + 1, "name": "Тест"}
+            )
     return list(AuditEvent.objects.order_by("sequence"))
 
 
@@ -128,7 +130,9 @@ def test_cyrillic_and_dates_hash_the_same_after_a_round_trip():
 
     target = OrganizationFactory(name="ООО «Ромашка»")
     with transaction.atomic():
-        audit.record(actor=None, action="test.dates", target=target, after={"when": datetime.date(2024, 2, 29), "name": "Ёлка"})
+        audit.record(
+            actor=None, action="test.dates", target=target, after={"when": datetime.date(2024, 2, 29), "name": "Ёлка"}
+        )
     assert audit.verify_chain() == []
 
 

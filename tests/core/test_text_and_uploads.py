@@ -88,7 +88,9 @@ def test_upload_check_leaves_the_file_readable_from_the_start():
 
 def _settings_import(env: dict) -> subprocess.CompletedProcess:
     code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup()"
-    return subprocess.run([sys.executable, "-c", code], env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code], env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True, check=False
+    )
 
 
 def test_production_refuses_to_start_with_the_default_secret_key():
@@ -104,7 +106,12 @@ def test_production_starts_with_a_real_key_and_secure_defaults():
         "from django.conf import settings as s;"
         "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0, s.SECURE_SSL_REDIRECT)"
     )
-    env = {"PATH": "/usr/bin:/bin", "DJANGO_ENV": "production", "DJANGO_SECRET_KEY": key, "DJANGO_ALLOWED_HOSTS": "gov.example"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_ENV": "production",
+        "DJANGO_SECRET_KEY": key,
+        "DJANGO_ALLOWED_HOSTS": "gov.example",
+    }
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True", "True", "True"]

@@ -38,13 +38,17 @@ def test_anonymous_cannot_follow(supplier):
         services.follow_create(actor=AnonymousUser(), target=supplier)
 
 
-def test_followers_hear_of_an_update_through_the_worker(people, supplier, run_worker, django_capture_on_commit_callbacks):
+def test_followers_hear_of_an_update_through_the_worker(
+    people, supplier, run_worker, django_capture_on_commit_callbacks
+):
     follower = people["resident"]
     follower.language = "en"
     follower.save()
     services.follow_create(actor=follower, target=supplier)
     with django_capture_on_commit_callbacks(execute=True):
-        accounts_services.organization_update(actor=people["supplier_admin"], organization=supplier, description="Новое описание")
+        accounts_services.organization_update(
+            actor=people["supplier_admin"], organization=supplier, description="Новое описание"
+        )
     assert not Notification.objects.exists()  # nothing is delivered until the worker runs
     run_worker()
     notification = Notification.objects.get()
@@ -60,7 +64,9 @@ def test_followers_hear_of_an_update_through_the_worker(people, supplier, run_wo
 def test_the_author_of_a_change_is_not_notified_of_it(people, supplier, run_worker, django_capture_on_commit_callbacks):
     services.follow_create(actor=people["supplier_admin"], target=supplier)
     with django_capture_on_commit_callbacks(execute=True):
-        accounts_services.organization_update(actor=people["supplier_admin"], organization=supplier, name="ООО «Новое имя»")
+        accounts_services.organization_update(
+            actor=people["supplier_admin"], organization=supplier, name="ООО «Новое имя»"
+        )
     run_worker()
     assert not Notification.objects.exists()
 
@@ -68,7 +74,9 @@ def test_the_author_of_a_change_is_not_notified_of_it(people, supplier, run_work
 def test_delivery_is_idempotent_when_a_task_runs_twice(people):
     user = people["resident"]
     for _ in range(2):
-        tasks.deliver_task.call(event_key="evt-1", kind="follow.updated", recipient_ids=[user.pk], params={"object": "X"})
+        tasks.deliver_task.call(
+            event_key="evt-1", kind="follow.updated", recipient_ids=[user.pk], params={"object": "X"}
+        )
     assert Notification.objects.filter(recipient=user).count() == 1
     assert len(mail.outbox) == 1
 
@@ -137,7 +145,7 @@ def test_follow_button_posts_and_toggles(client_for, people, supplier):
     client = client_for("resident")
     data = {"target_type": "accounts.organization", "target_id": supplier.pk, "action": "follow"}
     response = client.post("/notifications/follow/", data, HTTP_HX_REQUEST="true")
-    assert response.status_code == 200 and "aria-pressed=\"true\"" in response.content.decode()
+    assert response.status_code == 200 and 'aria-pressed="true"' in response.content.decode()
     assert Follow.objects.filter(user=people["resident"]).count() == 1
     response = client.post("/notifications/follow/", {**data, "action": "unfollow"})
     assert response.status_code == 302
@@ -158,9 +166,16 @@ def test_api_inbox_follow_and_preferences(api_client_for, people, supplier):
     assert listing["count"] == 1
     notification_id = listing["results"][0]["id"]
     assert client.post(f"/api/v1/notifications/{notification_id}/read/").json()["is_read"] is True
-    follow = client.post("/api/v1/follows/", {"object_type": "accounts.organization", "object_id": str(supplier.pk)}, format="json")
+    follow = client.post(
+        "/api/v1/follows/", {"object_type": "accounts.organization", "object_id": str(supplier.pk)}, format="json"
+    )
     assert follow.status_code == 201
-    assert client.post("/api/v1/follows/", {"object_type": "accounts.organization", "object_id": str(supplier.pk)}, format="json").status_code == 409
+    assert (
+        client.post(
+            "/api/v1/follows/", {"object_type": "accounts.organization", "object_id": str(supplier.pk)}, format="json"
+        ).status_code
+        == 409
+    )
     assert client.delete(f"/api/v1/follows/{follow.json()['id']}/").status_code == 204
     prefs = client.put("/api/v1/notification-preferences/", {"email": {"follow.updated": False}}, format="json")
     assert prefs.status_code == 200 and prefs.json()["email"]["follow.updated"] is False

@@ -18,12 +18,11 @@ from django.urls import reverse
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
 RU_PLURAL_FORMS = (
-    "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
-    "(n%100<10 || n%100>=20) ? 1 : 2);"
+    "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"
 )
 EN_PLURAL_FORMS = "nplurals=2; plural=(n != 1);"
 
-HOME_RU = "Все инновации города — на одной открытой площадке"  # noqa: RUF001
+HOME_RU = "Все инновации города — на одной открытой площадке"
 HOME_EN = "The city's innovation work, in one open place"
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
@@ -71,9 +70,7 @@ def _label(message) -> str:
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_catalog_files_exist(language):
     for name in ("django.po", "django.mo"):
-        assert (LOCALE_DIR / language / "LC_MESSAGES" / name).is_file(), (
-            f"locale/{language}: {name}"
-        )
+        assert (LOCALE_DIR / language / "LC_MESSAGES" / name).is_file(), f"locale/{language}: {name}"
 
 
 def test_russian_header_has_the_standard_russian_plural_rule():
@@ -115,12 +112,8 @@ def test_every_russian_message_is_translated_and_none_is_fuzzy():
         if message.fuzzy:
             fuzzy.append(_label(message))
     assert not untranslated, "untranslated in locale/ru:\n" + "\n".join(untranslated)
-    assert not fuzzy, (
-        "fuzzy in locale/ru (check the translation, then remove the flag):\n" + "\n".join(fuzzy)
-    )
-    assert not wrong_count, "plural messages without exactly 3 Russian forms:\n" + "\n".join(
-        wrong_count
-    )
+    assert not fuzzy, "fuzzy in locale/ru (check the translation, then remove the flag):\n" + "\n".join(fuzzy)
+    assert not wrong_count, "plural messages without exactly 3 Russian forms:\n" + "\n".join(wrong_count)
 
 
 def test_obsolete_entries_are_not_kept_around():
@@ -140,22 +133,14 @@ def test_compiled_catalog_matches_the_po(language):
         if not message.fuzzy and all(_forms(message))
     }
     compiled = {(message.context, _ids(message)): _forms(message) for message in _messages(mo)}
-    stale = sorted(
-        repr(key[1][0])
-        for key in expected.keys() & compiled.keys()
-        if expected[key] != compiled[key]
-    )
+    stale = sorted(repr(key[1][0]) for key in expected.keys() & compiled.keys() if expected[key] != compiled[key])
     missing = sorted(repr(key[1][0]) for key in expected.keys() - compiled.keys())
     extra = sorted(repr(key[1][0]) for key in compiled.keys() - expected.keys())
     hint = f"\nrecompile: manage.py compilemessages --ignore=.venv (locale/{language})"
     assert not stale, "the .mo has other translations than the .po:\n" + "\n".join(stale) + hint
     assert not missing, "translations in the .po but not in the .mo:\n" + "\n".join(missing) + hint
-    assert not extra, (
-        "messages in the .mo without a complete translation in the .po:\n" + "\n".join(extra) + hint
-    )
-    assert mo.plural_forms == po.plural_forms, (
-        "the .mo was compiled with another Plural-Forms" + hint
-    )
+    assert not extra, "messages in the .mo without a complete translation in the .po:\n" + "\n".join(extra) + hint
+    assert mo.plural_forms == po.plural_forms, "the .mo was compiled with another Plural-Forms" + hint
 
 
 # --- (c) Placeholders and markup survive translation ------------------------------------------
@@ -168,9 +153,7 @@ def test_translations_keep_the_placeholders_of_the_source():
         for index, form in enumerate(_forms(message)):
             found = _placeholders(form)
             if found != source:
-                problems.append(
-                    f"{_label(message)} form {index}: {sorted(found)} != {sorted(source)}"
-                )
+                problems.append(f"{_label(message)} form {index}: {sorted(found)} != {sorted(source)}")
     assert not problems, "placeholders differ between msgid and msgstr:\n" + "\n".join(problems)
 
 
@@ -187,10 +170,7 @@ def test_translations_keep_the_markup_of_the_source():
 def test_template_variables_were_not_left_in_django_syntax():
     # {% blocktranslate %} turns {{ name }} into %(name)s; a literal {{ in a translation is a typo.
     leftovers = [
-        _label(message)
-        for message in _messages(_po("ru"))
-        for form in _forms(message)
-        if "{{" in form or "{%" in form
+        _label(message) for message in _messages(_po("ru")) for form in _forms(message) if "{{" in form or "{%" in form
     ]
     assert not leftovers, "template syntax inside translations:\n" + "\n".join(leftovers)
 

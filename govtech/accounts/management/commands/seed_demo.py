@@ -24,36 +24,102 @@ OPERATOR_ORG = {
 
 # (slug, name, district, description); the first entries are departments, the rest subordinate institutions.
 AGENCIES = [
-    ("dept-transport", "Департамент транспорта и развития дорожно-транспортной инфраструктуры", "",
-     "Отвечает за общественный транспорт, дороги, парковки и пилоты беспилотного транспорта."),
-    ("dept-it", "Департамент информационных технологий", "",
-     "Цифровые сервисы города, городские платформы данных и пилоты ИИ."),
-    ("dept-health", "Департамент здравоохранения", "",
-     "Городские поликлиники и больницы, телемедицина, системы поддержки врачебных решений."),
-    ("dept-education", "Департамент образования и науки", "",
-     "Школы и колледжи, цифровая образовательная среда, программы для учителей."),
-    ("dept-housing", "Департамент жилищно-коммунального хозяйства", "",
-     "Содержание жилого фонда, вывоз отходов, благоустройство дворов."),
+    (
+        "dept-transport",
+        "Департамент транспорта и развития дорожно-транспортной инфраструктуры",
+        "",
+        "Отвечает за общественный транспорт, дороги, парковки и пилоты беспилотного транспорта.",
+    ),
+    (
+        "dept-it",
+        "Департамент информационных технологий",
+        "",
+        "Цифровые сервисы города, городские платформы данных и пилоты ИИ.",
+    ),
+    (
+        "dept-health",
+        "Департамент здравоохранения",
+        "",
+        "Городские поликлиники и больницы, телемедицина, системы поддержки врачебных решений.",
+    ),
+    (
+        "dept-education",
+        "Департамент образования и науки",
+        "",
+        "Школы и колледжи, цифровая образовательная среда, программы для учителей.",
+    ),
+    (
+        "dept-housing",
+        "Департамент жилищно-коммунального хозяйства",
+        "",
+        "Содержание жилого фонда, вывоз отходов, благоустройство дворов.",
+    ),
 ]
 INSTITUTIONS = [
     ("org-transport-operator", "ГКУ «Организатор перевозок»", "dept-transport", "", "Планирование маршрутной сети."),
     ("polyclinic-3", "ГБУЗ «Городская поликлиника № 3»", "dept-health", "Басманный", "Амбулаторная помощь взрослым."),
     ("school-1535", "ГБОУ «Школа № 1535»", "dept-education", "Хамовники", "Общеобразовательная школа."),
-    ("zhilishnik-tverskoy", "ГБУ «Жилищник Тверского района»", "dept-housing", "Тверской", "Содержание домов и дворов района."),
+    (
+        "zhilishnik-tverskoy",
+        "ГБУ «Жилищник Тверского района»",
+        "dept-housing",
+        "Тверской",
+        "Содержание домов и дворов района.",
+    ),
 ]
 
 # Suppliers: (slug, name, INN without check digits, OGRN without check digit, founded, sme, headcount, description)
 SUPPLIERS = [
-    ("ecotrack", "ООО «ЭкоТрек»", "770123456", "112770012345", date(2019, 3, 14), True, 34,
-     "Датчики заполнения контейнеров и сервис маршрутизации мусоровозов."),
-    ("aircheck", "ООО «Чистый воздух»", "772987654", "118774612390", date(2018, 9, 1), True, 21,
-     "Сеть недорогих станций мониторинга качества воздуха с открытым API."),
-    ("robocare", "АО «Робокэр»", "771555123", "115774698765", date(2015, 5, 20), False, 260,
-     "Социальные роботы-помощники для центров социального обслуживания."),
-    ("smartroute", "ООО «УмныйМаршрут»", "773301928", "120770045612", date(2020, 11, 2), True, 12,
-     "Алгоритмы планирования маршрутов и анализа пассажиропотока."),
-    ("ivanov-ip", "ИП Иванов Сергей Петрович", "5001007322", "30450011600015", date(2016, 2, 10), True, 1,
-     "Разработка чат-ботов и интеграций для городских сервисов."),
+    (
+        "ecotrack",
+        "ООО «ЭкоТрек»",
+        "770123456",
+        "112770012345",
+        date(2019, 3, 14),
+        True,
+        34,
+        "Датчики заполнения контейнеров и сервис маршрутизации мусоровозов.",
+    ),
+    (
+        "aircheck",
+        "ООО «Чистый воздух»",
+        "772987654",
+        "118774612390",
+        date(2018, 9, 1),
+        True,
+        21,
+        "Сеть недорогих станций мониторинга качества воздуха с открытым API.",
+    ),
+    (
+        "robocare",
+        "АО «Робокэр»",
+        "771555123",
+        "115774698765",
+        date(2015, 5, 20),
+        False,
+        260,
+        "Социальные роботы-помощники для центров социального обслуживания.",
+    ),
+    (
+        "smartroute",
+        "ООО «УмныйМаршрут»",
+        "773301928",
+        "120770045612",
+        date(2020, 11, 2),
+        True,
+        12,
+        "Алгоритмы планирования маршрутов и анализа пассажиропотока.",
+    ),
+    (
+        "ivanov-ip",
+        "ИП Иванов Сергей Петрович",
+        "5001007322",
+        "30450011600015",
+        date(2016, 2, 10),
+        True,
+        1,
+        "Разработка чат-ботов и интеграций для городских сервисов.",
+    ),
 ]
 
 
@@ -83,10 +149,12 @@ class Command(BaseCommand):
                 if role == "expert":
                     services.platform_role_set(actor=operator, user=people[email], role="expert", granted=True)
             self._organizations(operator, people)
-        self.stdout.write(self.style.SUCCESS(
-            f"demo data ready: {User.objects.count()} users, {Organization.objects.count()} organizations; "
-            f"password for every demo account: {DEMO_PASSWORD}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo data ready: {User.objects.count()} users, {Organization.objects.count()} organizations; "
+                f"password for every demo account: {DEMO_PASSWORD}"
+            )
+        )
 
     def _person(self, email: str, name: str) -> User:
         user = User.objects.filter(email=email).first()
@@ -105,15 +173,33 @@ class Command(BaseCommand):
     def _organizations(self, operator: User, people: dict[str, User]) -> None:
         self._organization(operator, kind=OrganizationKind.OPERATOR, **OPERATOR_ORG)
         for slug, name, district, description in AGENCIES:
-            self._organization(operator, slug, OrganizationKind.AGENCY, name=name, district=district, description=description)
+            self._organization(
+                operator, slug, OrganizationKind.AGENCY, name=name, district=district, description=description
+            )
         for slug, name, parent_slug, district, description in INSTITUTIONS:
             parent = Organization.objects.get(slug=parent_slug)
-            self._organization(operator, slug, OrganizationKind.AGENCY, name=name, parent=parent, district=district, description=description)
+            self._organization(
+                operator,
+                slug,
+                OrganizationKind.AGENCY,
+                name=name,
+                parent=parent,
+                district=district,
+                description=description,
+            )
         supplier_admin = people["supplier@demo.govtech.local"]
         for slug, name, inn, ogrn, founded, sme, headcount, description in SUPPLIERS:
             self._organization(
-                supplier_admin, slug, OrganizationKind.SUPPLIER, name=name, inn=complete_inn(inn),
-                ogrn=complete_ogrn(ogrn), founded_on=founded, is_sme=sme, headcount=headcount, description=description,
+                supplier_admin,
+                slug,
+                OrganizationKind.SUPPLIER,
+                name=name,
+                inn=complete_inn(inn),
+                ogrn=complete_ogrn(ogrn),
+                founded_on=founded,
+                is_sme=sme,
+                headcount=headcount,
+                description=description,
             )
         self._member(people["agency@demo.govtech.local"], "dept-transport", MembershipRole.ADMIN)
         self._member(people["agency@demo.govtech.local"], "dept-it", MembershipRole.ADMIN)
