@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "govtech.core",
     "govtech.accounts",
     "govtech.notifications",
+    "govtech.funnel",
     "govtech.web",
     "govtech.api",
 ]

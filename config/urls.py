@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("govtech.accounts.urls")),
     path("notifications/", include("govtech.notifications.urls")),
+    path("funnel/", include("govtech.funnel.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("govtech.api.urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -2,6 +2,8 @@ from django.urls import path
 
 from govtech.accounts import api as accounts_api
 from govtech.core import api as core_api
+from govtech.funnel import analytics_api as funnel_analytics_api
+from govtech.funnel import api as funnel_api
 from govtech.notifications import api as notifications_api
 
 urlpatterns = [
@@ -30,3 +32,5 @@ urlpatterns = [
     path("follows/<int:follow_id>/", notifications_api.FollowDetailView.as_view(), name="follow-detail"),
     path("audit-events/", core_api.AuditEventListView.as_view(), name="audit-event-list"),
 ]
+
+urlpatterns += funnel_api.urlpatterns + funnel_analytics_api.urlpatterns

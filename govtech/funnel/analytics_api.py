@@ -1,0 +1,3 @@
+"""Analytics API of the funnel (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the funnel (being built)."""
+
+urlpatterns: list = []

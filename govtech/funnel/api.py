@@ -1,0 +1,3 @@
+"""REST API of the funnel (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,471 @@
+"""Every write in the funnel. Each function checks the actor's permission, runs in one
+transaction with the initiative row locked, records an audit event and notifies after commit."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from govtech.accounts.models import Organization, OrganizationKind
+from govtech.core import audit
+from govtech.core.errors import Conflict, ServiceError
+from govtech.core.permissions import require_perm
+from govtech.funnel import notification_kinds
+from govtech.funnel.models import (
+    DecisionStatus,
+    Evidence,
+    GateDecision,
+    Goal,
+    Initiative,
+    Instrument,
+    StageStay,
+    Tag,
+    TeamMember,
+)
+from govtech.funnel.states import Move, MoveKind, Stage, move_between
+from govtech.notifications import services as notifications
+
+INITIATIVE_FIELDS = [
+    "title",
+    "summary",
+    "problem",
+    "topic",
+    "origin",
+    "origin_url",
+    "sponsor",
+    "instrument",
+    "visibility",
+]
+INSTRUMENT_FIELDS = [
+    "name",
+    "kind",
+    "owner",
+    "description",
+    "stages",
+    "intake_opens_on",
+    "intake_closes_on",
+    "status",
+    "url",
+]
+
+
+@dataclass(frozen=True)
+class GoalInput:
+    metric: str
+    unit: str
+    baseline: Decimal
+    target: Decimal
+    measured: Decimal
+
+    @classmethod
+    def parse(cls, data: dict) -> "GoalInput":
+        try:
+            return cls(
+                metric=str(data["metric"]).strip(),
+                unit=str(data["unit"]).strip(),
+                baseline=Decimal(str(data["baseline"])),
+                target=Decimal(str(data["target"])),
+                measured=Decimal(str(data["measured"])),
+            )
+        except (KeyError, InvalidOperation, TypeError) as exc:
+            raise ServiceError(
+                _("Each goal needs a metric, a unit, and numbers for baseline, target and measured value."),
+                field="goals",
+            ) from exc
+
+
+def _unique_slug(model, text: str) -> str:
+    base = slugify(text, allow_unicode=False)[:60] or model._meta.model_name
+    slug, n = base, 1
+    while model.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _set_tags(initiative: Initiative, tags) -> None:
+    names = sorted({str(tag).strip().lower()[:50] for tag in tags or [] if str(tag).strip()})
+    objects = [Tag.objects.get_or_create(name=name)[0] for name in names]
+    initiative.tags.set(objects)
+
+
+def _check_sponsor(sponsor: Organization) -> None:
+    if sponsor.kind != OrganizationKind.AGENCY:
+        raise ServiceError(_("The sponsor must be a city agency."), field="sponsor")
+
+
+def _snapshot(initiative: Initiative) -> dict:
+    data = audit.snapshot(initiative, [*INITIATIVE_FIELDS, "stage"])
+    data["tags"] = sorted(initiative.tags.values_list("name", flat=True)) if initiative.pk else []
+    return data
+
+
+# --- initiatives ------------------------------------------------------------
+
+
+@transaction.atomic
+def initiative_create(
+    *, actor, title: str, summary: str, topic: str, origin: str, sponsor: Organization, tags=(), **fields
+) -> Initiative:
+    """The operator, or a member of the sponsoring agency, puts a project into the funnel at ``idea``."""
+    require_perm(actor, "funnel.add_initiative", sponsor)
+    _check_sponsor(sponsor)
+    unknown = set(fields) - set(INITIATIVE_FIELDS) - {"origin_type", "origin_id"}
+    if unknown:
+        raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    now = timezone.now()
+    initiative = Initiative(
+        title=title.strip(),
+        summary=summary.strip(),
+        topic=topic,
+        origin=origin,
+        sponsor=sponsor,
+        stage=Stage.IDEA,
+        stage_entered_at=now,
+        created_by=actor,
+        **fields,
+    )
+    initiative.slug = _unique_slug(Initiative, title)
+    initiative.full_clean()
+    initiative.save()
+    _set_tags(initiative, tags)
+    StageStay.objects.create(initiative=initiative, stage=Stage.IDEA, entered_at=now)
+    audit.record(actor=actor, action="initiative.created", target=initiative, after=_snapshot(initiative))
+    return initiative
+
+
+@transaction.atomic
+def initiative_update(*, actor, initiative: Initiative, tags=None, **fields) -> Initiative:
+    """The operator or the sponsoring agency's administrators edit the description; the stage
+    changes only through gate decisions."""
+    require_perm(actor, "funnel.change_initiative", initiative)
+    unknown = set(fields) - set(INITIATIVE_FIELDS)
+    if unknown:
+        raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    before = _snapshot(initiative)
+    if "sponsor" in fields:
+        _check_sponsor(fields["sponsor"])
+    for name, value in fields.items():
+        setattr(initiative, name, value)
+    initiative.full_clean()
+    initiative.save()
+    if tags is not None:
+        _set_tags(initiative, tags)
+    audit.record(
+        actor=actor, action="initiative.updated", target=initiative, before=before, after=_snapshot(initiative)
+    )
+    return initiative
+
+
+@transaction.atomic
+def team_member_add(*, actor, initiative: Initiative, role: str, user=None, organization=None) -> TeamMember:
+    require_perm(actor, "funnel.change_initiative", initiative)
+    member = TeamMember(initiative=initiative, user=user, organization=organization, role=role)
+    member.full_clean()
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:
+        raise Conflict(_("Already on the team in this role."), code="already_on_team") from exc
+    audit.record(
+        actor=actor,
+        action="initiative.team_added",
+        target=initiative,
+        after={"user": getattr(user, "pk", None), "organization": getattr(organization, "pk", None), "role": role},
+    )
+    return member
+
+
+@transaction.atomic
+def team_member_remove(*, actor, member: TeamMember) -> None:
+    require_perm(actor, "funnel.change_initiative", member.initiative)
+    audit.record(
+        actor=actor,
+        action="initiative.team_removed",
+        target=member.initiative,
+        before={"user": member.user_id, "organization": member.organization_id, "role": member.role},
+    )
+    member.delete()
+
+
+# --- moves through the funnel ------------------------------------------------
+
+
+def _validated_move(initiative: Initiative, to_stage: str, *, rationale: str, goals, lessons_learned: str) -> Move:
+    move = move_between(initiative.stage, to_stage)
+    if move is None:
+        raise ServiceError(
+            _("An initiative in the stage «%(source)s» cannot move to «%(target)s».")
+            % {
+                "source": Stage(initiative.stage).label,
+                "target": Stage(to_stage).label if to_stage in Stage.values else to_stage,
+            },
+            field="to_stage",
+            code="illegal_move",
+        )
+    if not rationale.strip():
+        message = (
+            _("Give the reason for going back.") if move.needs_reason else _("Give the rationale for the decision.")
+        )
+        raise ServiceError(message, field="rationale")
+    if move.needs_goals and not goals:
+        raise ServiceError(_("A gate decision records at least one goal with its measured result."), field="goals")
+    if move.needs_lessons and not lessons_learned.strip():
+        raise ServiceError(_("Stopping an initiative requires published lessons learned."), field="lessons_learned")
+    return move
+
+
+def _check_links(links) -> list[str]:
+    cleaned = []
+    for link in links or []:
+        link = str(link).strip()
+        if not link.startswith(("http://", "https://")):
+            raise ServiceError(_("Evidence links must be web addresses (http or https)."), field="evidence_links")
+        cleaned.append(link[:500])
+    return cleaned
+
+
+def _record_goals_and_evidence(decision: GateDecision, goals: list[GoalInput], evidence_files) -> None:
+    for goal in goals:
+        Goal(decision=decision, **goal.__dict__).full_clean(exclude=["decision"])
+    Goal.objects.bulk_create([Goal(decision=decision, **goal.__dict__) for goal in goals])
+    for upload in evidence_files or []:
+        evidence = Evidence(decision=decision, file=upload, title=upload.name[:200])
+        evidence.full_clean()
+        evidence.save()
+
+
+def _apply_move(*, actor, initiative: Initiative, decision: GateDecision, at: datetime) -> None:
+    """Close the current stay, open the next one and notify the team and followers."""
+    before = initiative.stage
+    open_stay = StageStay.objects.select_for_update().get(initiative=initiative, exited_at__isnull=True)
+    if at < open_stay.entered_at:
+        raise ServiceError(_("The decision cannot predate the initiative's entry into its stage."), field="decided_at")
+    open_stay.exited_at = at
+    open_stay.save(update_fields=["exited_at"])
+    StageStay.objects.create(initiative=initiative, stage=decision.to_stage, entered_at=at, decision=decision)
+    initiative.stage = decision.to_stage
+    initiative.stage_entered_at = at
+    if decision.kind == MoveKind.STOP:
+        initiative.lessons_learned = decision.lessons_learned
+    initiative.save(update_fields=["stage", "stage_entered_at", "lessons_learned", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="initiative.moved",
+        target=initiative,
+        before={"stage": before},
+        after={"stage": initiative.stage, "decision": decision.pk, "kind": decision.kind},
+    )
+    params = {"initiative": initiative.title, "stage": initiative.stage}
+    url = initiative.get_absolute_url()
+    team_ids = list(initiative.team.filter(user__isnull=False).values_list("user_id", flat=True))
+    notifications.notify(kind=notification_kinds.STAGE_CHANGED.key, recipient_ids=team_ids, params=params, url=url)
+    if initiative.is_public:
+        notifications.notify_followers(
+            kind=notification_kinds.STAGE_CHANGED.key,
+            target=initiative,
+            params=params,
+            url=url,
+            exclude_user_id=actor.pk,
+        )
+
+
+def _decision_time(decided_at: datetime | None) -> datetime:
+    now = timezone.now()
+    if decided_at is None:
+        return now
+    if decided_at > now:
+        raise ServiceError(_("A decision cannot be dated in the future."), field="decided_at")
+    return decided_at
+
+
+@transaction.atomic
+def move_decide(
+    *,
+    actor,
+    initiative: Initiative,
+    to_stage: str,
+    rationale: str,
+    goals=(),
+    evidence_links=(),
+    evidence_files=(),
+    lessons_learned: str = "",
+    decided_at: datetime | None = None,
+) -> GateDecision:
+    """The operator moves an initiative: forward through a gate (with SMART goals and their
+    measured results), back one stage (with a reason), or to ``stopped`` (with lessons learned).
+    ``decided_at`` records a decision taken earlier, for example one kept on paper."""
+    require_perm(actor, "funnel.decide_move", initiative)
+    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    if GateDecision.objects.filter(initiative=initiative, status=DecisionStatus.PROPOSED).exists():
+        raise Conflict(_("A proposed move is waiting: approve or reject it first."), code="proposal_pending")
+    parsed = [GoalInput.parse(goal) if isinstance(goal, dict) else goal for goal in goals]
+    move = _validated_move(initiative, to_stage, rationale=rationale, goals=parsed, lessons_learned=lessons_learned)
+    at = _decision_time(decided_at)
+    decision = GateDecision.objects.create(
+        initiative=initiative,
+        from_stage=move.source,
+        to_stage=move.target,
+        kind=move.kind,
+        status=DecisionStatus.APPROVED,
+        rationale=rationale.strip(),
+        lessons_learned=lessons_learned.strip(),
+        evidence_links=_check_links(evidence_links),
+        proposed_by=actor,
+        proposed_at=at,
+        decided_by=actor,
+        decided_at=at,
+    )
+    _record_goals_and_evidence(decision, parsed, evidence_files)
+    audit.record(actor=actor, action="decision.decided", target=decision, after=_decision_snapshot(decision))
+    _apply_move(actor=actor, initiative=initiative, decision=decision, at=at)
+    return decision
+
+
+@transaction.atomic
+def move_propose(
+    *,
+    actor,
+    initiative: Initiative,
+    to_stage: str,
+    rationale: str,
+    goals=(),
+    evidence_links=(),
+    evidence_files=(),
+    lessons_learned: str = "",
+) -> GateDecision:
+    """The sponsoring agency proposes a forward move or a stop; an operator decides it."""
+    require_perm(actor, "funnel.propose_move", initiative)
+    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    parsed = [GoalInput.parse(goal) if isinstance(goal, dict) else goal for goal in goals]
+    move = _validated_move(initiative, to_stage, rationale=rationale, goals=parsed, lessons_learned=lessons_learned)
+    if move.kind == MoveKind.BACK:
+        raise ServiceError(_("Only an operator moves an initiative back."), field="to_stage", code="illegal_move")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            decision = GateDecision.objects.create(
+                initiative=initiative,
+                from_stage=move.source,
+                to_stage=move.target,
+                kind=move.kind,
+                status=DecisionStatus.PROPOSED,
+                rationale=rationale.strip(),
+                lessons_learned=lessons_learned.strip(),
+                evidence_links=_check_links(evidence_links),
+                proposed_by=actor,
+                proposed_at=now,
+            )
+    except IntegrityError as exc:
+        raise Conflict(_("A move is already proposed for this initiative."), code="proposal_pending") from exc
+    _record_goals_and_evidence(decision, parsed, evidence_files)
+    audit.record(actor=actor, action="decision.proposed", target=decision, after=_decision_snapshot(decision))
+    operators = get_user_model().objects.filter(is_operator=True, is_active=True).values_list("pk", flat=True)
+    notifications.notify(
+        kind=notification_kinds.MOVE_PROPOSED.key,
+        recipient_ids=operators,
+        params={"initiative": initiative.title, "stage": move.target},
+        url=initiative.get_absolute_url(),
+    )
+    return decision
+
+
+def _locked_proposal(decision: GateDecision) -> GateDecision:
+    decision = GateDecision.objects.select_for_update().select_related("initiative").get(pk=decision.pk)
+    if decision.status != DecisionStatus.PROPOSED:
+        raise Conflict(_("This proposal has already been decided."), code="not_proposed")
+    return decision
+
+
+@transaction.atomic
+def proposal_approve(*, actor, decision: GateDecision, note: str = "") -> GateDecision:
+    """The operator approves an agency's proposal; the initiative must still be where it was."""
+    require_perm(actor, "funnel.decide_move", decision.initiative)
+    Initiative.objects.select_for_update().get(pk=decision.initiative_id)
+    decision = _locked_proposal(decision)
+    initiative = decision.initiative
+    if initiative.stage != decision.from_stage:
+        raise Conflict(_("The initiative has moved since the proposal; reject it instead."), code="stale_proposal")
+    now = timezone.now()
+    decision.status = DecisionStatus.APPROVED
+    decision.decided_by, decision.decided_at, decision.decision_note = actor, now, note.strip()
+    decision.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
+    audit.record(actor=actor, action="decision.approved", target=decision, after=_decision_snapshot(decision))
+    _apply_move(actor=actor, initiative=initiative, decision=decision, at=now)
+    return decision
+
+
+@transaction.atomic
+def proposal_reject(*, actor, decision: GateDecision, note: str) -> GateDecision:
+    require_perm(actor, "funnel.decide_move", decision.initiative)
+    if not note.strip():
+        raise ServiceError(_("Say why the proposal is rejected."), field="note")
+    decision = _locked_proposal(decision)
+    decision.status = DecisionStatus.REJECTED
+    decision.decided_by, decision.decided_at, decision.decision_note = actor, timezone.now(), note.strip()
+    decision.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
+    audit.record(actor=actor, action="decision.rejected", target=decision, after=_decision_snapshot(decision))
+    if decision.proposed_by_id:
+        notifications.notify(
+            kind=notification_kinds.PROPOSAL_REJECTED.key,
+            recipient_ids=[decision.proposed_by_id],
+            params={"initiative": decision.initiative.title, "stage": decision.to_stage},
+            url=decision.initiative.get_absolute_url(),
+        )
+    return decision
+
+
+def _decision_snapshot(decision: GateDecision) -> dict:
+    data = audit.snapshot(
+        decision,
+        ["initiative", "from_stage", "to_stage", "kind", "status", "rationale", "lessons_learned", "evidence_links"],
+    )
+    data["goals"] = audit.to_json_value(list(decision.goals.values("metric", "unit", "baseline", "target", "measured")))
+    return data
+
+
+# --- instruments ------------------------------------------------------------
+
+
+@transaction.atomic
+def instrument_create(*, actor, name: str, **fields) -> Instrument:
+    """Only the operator keeps the registry of the city's support programmes."""
+    require_perm(actor, "funnel.manage_instrument")
+    unknown = set(fields) - set(INSTRUMENT_FIELDS)
+    if unknown:
+        raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    instrument = Instrument(name=name.strip(), slug=_unique_slug(Instrument, name), **fields)
+    instrument.full_clean()
+    instrument.save()
+    audit.record(
+        actor=actor, action="instrument.created", target=instrument, after=audit.snapshot(instrument, INSTRUMENT_FIELDS)
+    )
+    return instrument
+
+
+@transaction.atomic
+def instrument_update(*, actor, instrument: Instrument, **fields) -> Instrument:
+    require_perm(actor, "funnel.manage_instrument")
+    unknown = set(fields) - set(INSTRUMENT_FIELDS)
+    if unknown:
+        raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
+    before = audit.snapshot(instrument, INSTRUMENT_FIELDS)
+    for name, value in fields.items():
+        setattr(instrument, name, value)
+    instrument.full_clean()
+    instrument.save()
+    audit.record(
+        actor=actor,
+        action="instrument.updated",
+        target=instrument,
+        before=before,
+        after=audit.snapshot(instrument, INSTRUMENT_FIELDS),
+    )
+    return instrument
