@@ -46,8 +46,9 @@ lint: install ## Ruff (lint and format) and the missing-migration check
 test: lint ## Lint, then the whole test suite (browser tests in Debian's Chromium included)
 	$(PY) -m pytest
 
-bench: install ## Benchmarks that print figures
+bench: install ## Benchmarks that print figures (BENCH_DATABASE_URL=postgres://... for PostgreSQL)
 	$(PY) bench/run.py
+	$(PY) bench/funnel.py
 
 schema: install ## Regenerate the committed OpenAPI schema (docs/api/openapi.yaml)
 	DJANGO_ENV=test $(PY) manage.py spectacular --lang en --file docs/api/openapi.yaml --validate

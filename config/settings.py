@@ -120,9 +120,8 @@ AUTH_USER_MODEL = "accounts.User"
 SITE_ID = 1
 
 AUTHENTICATION_BACKENDS = [
-    "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "rules.permissions.ObjectPermissionBackend",  # every permission: the rules in */rules.py
+    "govtech.accounts.backends.EmailAuthenticationBackend",  # sign-in only
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

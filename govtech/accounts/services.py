@@ -3,7 +3,6 @@ actor's permission, runs in one transaction and records an audit event."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +21,7 @@ from govtech.accounts.models import (
 from govtech.core import audit
 from govtech.core.errors import Conflict, ServiceError
 from govtech.core.permissions import require_perm
+from govtech.core.text import unique_slug
 from govtech.notifications import services as notifications
 
 PROFILE_FIELDS = ["full_name", "language"]
@@ -110,15 +110,6 @@ def platform_role_set(*, actor: User, user: User, role: str, granted: bool) -> U
 # --- organizations --------------------------------------------------------
 
 
-def _unique_slug(name: str) -> str:
-    base = slugify(name, allow_unicode=False)[:60] or "org"
-    slug, n = base, 1
-    while Organization.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
 def _check_parent(parent: Organization | None) -> None:
     if parent is not None and parent.kind != OrganizationKind.AGENCY:
         raise ServiceError(_("The parent must itself be an agency."), field="parent")
@@ -136,7 +127,7 @@ def organization_create(*, actor: User, kind: str, name: str, **fields) -> Organ
         raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     _check_parent(fields.get("parent"))
     organization = Organization(kind=kind, name=name.strip(), **fields)
-    organization.slug = fields.get("slug") or _unique_slug(name)
+    organization.slug = fields.get("slug") or unique_slug(Organization, name, "org")
     organization.full_clean()
     try:
         with transaction.atomic():

@@ -41,3 +41,32 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer",
     )
+
+
+# Russian letters to Latin (close to the passport rules of 2014), so Cyrillic titles get
+# readable web addresses instead of empty slugs.
+_CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        "a|b|v|g|d|e|e|zh|z|i|i|k|l|m|n|o|p|r|s|t|u|f|kh|ts|ch|sh|shch||y||e|iu|ia".split("|"),
+        strict=True,
+    )
+)
+
+
+def slug_from(text: str, max_length: int = 60) -> str:
+    """A Latin slug for any title: Cyrillic is transliterated, then Django's slugify."""
+    from django.utils.text import slugify
+
+    latin = "".join(_CYRILLIC.get(char, char) for char in text.lower())
+    return slugify(latin)[:max_length].strip("-")
+
+
+def unique_slug(model, text: str, fallback: str) -> str:
+    """A slug for ``text`` not yet used by ``model`` (``-2``, ``-3``… appended when taken)."""
+    base = slug_from(text) or fallback
+    slug, n = base, 1
+    while model._default_manager.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug

@@ -167,7 +167,10 @@ class Initiative(TimeStampedModel):
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC, db_index=True
     )
     lessons_learned = models.TextField(_("lessons learned"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Kept when the account is deleted (SET_NULL), so it must be optional for full_clean() too.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("initiative")
@@ -285,7 +288,9 @@ class GateDecision(TimeStampedModel):
     rationale = models.TextField(_("rationale"))
     lessons_learned = models.TextField(_("lessons learned"), blank=True)
     evidence_links = models.JSONField(_("evidence links"), default=list, blank=True)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     proposed_at = models.DateTimeField(_("proposed at"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

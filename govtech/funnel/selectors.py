@@ -112,19 +112,34 @@ def board(
     return columns
 
 
-def initiative_timeline(*, initiative: Initiative) -> dict:
-    """Stays and decisions of one initiative, for its public page."""
-    decisions = (
+def initiative_timeline(*, initiative: Initiative, now=None) -> dict:
+    """Stays and decisions of one initiative, for its public page. Each stay carries
+    ``duration_days``: until it was left, or until now for the open one."""
+    now = now or timezone.now()
+    stays = list(initiative.stays.order_by("entered_at", "id"))
+    for stay in stays:
+        stay.duration_days = ((stay.exited_at or now) - stay.entered_at).days
+    decisions = list(
         initiative.decisions.select_related("proposed_by", "decided_by")
         .prefetch_related("goals", "evidence_files")
         .order_by("-proposed_at", "-id")
     )
     return {
-        "stays": list(initiative.stays.order_by("entered_at", "id")),
-        "decisions": list(decisions),
+        "stays": stays,
+        "decisions": decisions,
         "team": list(initiative.team.select_related("user", "organization")),
         "pending": next((d for d in decisions if d.status == DecisionStatus.PROPOSED), None),
     }
+
+
+def initiative_pending_proposal(*, initiative: Initiative) -> GateDecision | None:
+    """The one proposal waiting for an operator, if any."""
+    return initiative.decisions.filter(status=DecisionStatus.PROPOSED).first()
+
+
+def instrument_choices() -> QuerySet[Instrument]:
+    """Instruments to pick from in filters and forms."""
+    return Instrument.objects.order_by("name")
 
 
 def instrument_list(*, kind: str | None = None, stage: str | None = None) -> list[Instrument]:

@@ -6,15 +6,17 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from govtech.accounts.models import Organization, OrganizationKind
 from govtech.core import audit
 from govtech.core.errors import Conflict, ServiceError
 from govtech.core.permissions import require_perm
+from govtech.core.text import unique_slug
 from govtech.funnel import notification_kinds
 from govtech.funnel.models import (
     DecisionStatus,
@@ -27,7 +29,7 @@ from govtech.funnel.models import (
     Tag,
     TeamMember,
 )
-from govtech.funnel.states import Move, MoveKind, Stage, move_between
+from govtech.funnel.states import FUNNEL, Move, MoveKind, Stage, move_between
 from govtech.notifications import services as notifications
 
 INITIATIVE_FIELDS = [
@@ -63,29 +65,45 @@ class GoalInput:
     measured: Decimal
 
     @classmethod
-    def parse(cls, data: dict) -> "GoalInput":
+    def parse(cls, data) -> "GoalInput":
+        """A goal from a form or the API: a metric and a unit, and three finite numbers that fit
+        the goal's columns; anything else is refused as a whole."""
+        message = _("Each goal needs a metric, a unit, and numbers for baseline, target and measured value.")
+        if isinstance(data, GoalInput):
+            data = data.__dict__
+        if not isinstance(data, dict):
+            raise ServiceError(message, field="goals")
         try:
-            return cls(
+            goal = cls(
                 metric=str(data["metric"]).strip(),
                 unit=str(data["unit"]).strip(),
-                baseline=Decimal(str(data["baseline"])),
-                target=Decimal(str(data["target"])),
-                measured=Decimal(str(data["measured"])),
+                baseline=_number(data["baseline"]),
+                target=_number(data["target"]),
+                measured=_number(data["measured"]),
             )
-        except (KeyError, InvalidOperation, TypeError) as exc:
-            raise ServiceError(
-                _("Each goal needs a metric, a unit, and numbers for baseline, target and measured value."),
-                field="goals",
-            ) from exc
+        except (KeyError, InvalidOperation, TypeError, ValueError) as exc:
+            raise ServiceError(message, field="goals") from exc
+        if not goal.metric or not goal.unit:
+            raise ServiceError(message, field="goals")
+        try:
+            Goal(**goal.__dict__).full_clean(exclude=["decision"])
+        except ValidationError as exc:
+            raise ServiceError(message, field="goals") from exc
+        return goal
 
 
-def _unique_slug(model, text: str) -> str:
-    base = slugify(text, allow_unicode=False)[:60] or model._meta.model_name
-    slug, n = base, 1
-    while model.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+def _number(value) -> Decimal:
+    # bool is an int and float("nan") parses: neither is a measured value.
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number")
+    number = Decimal(str(value).strip().replace(",", "."))
+    if not number.is_finite():
+        raise ValueError("not a finite number")
+    return number
+
+
+def _parse_goals(goals) -> list[GoalInput]:
+    return [GoalInput.parse(goal) for goal in goals or []]
 
 
 def _set_tags(initiative: Initiative, tags) -> None:
@@ -95,7 +113,7 @@ def _set_tags(initiative: Initiative, tags) -> None:
 
 
 def _check_sponsor(sponsor: Organization) -> None:
-    if sponsor.kind != OrganizationKind.AGENCY:
+    if not isinstance(sponsor, Organization) or sponsor.kind != OrganizationKind.AGENCY:
         raise ServiceError(_("The sponsor must be a city agency."), field="sponsor")
 
 
@@ -110,15 +128,25 @@ def _snapshot(initiative: Initiative) -> dict:
 
 @transaction.atomic
 def initiative_create(
-    *, actor, title: str, summary: str, topic: str, origin: str, sponsor: Organization, tags=(), **fields
+    *,
+    actor,
+    title: str,
+    summary: str,
+    topic: str,
+    origin: str,
+    sponsor: Organization,
+    tags=(),
+    entered_at: datetime | None = None,
+    **fields,
 ) -> Initiative:
-    """The operator, or a member of the sponsoring agency, puts a project into the funnel at ``idea``."""
+    """The operator, or a member of the sponsoring agency, puts a project into the funnel at ``idea``.
+    ``entered_at`` records a project that entered the funnel earlier (never in the future)."""
     require_perm(actor, "funnel.add_initiative", sponsor)
     _check_sponsor(sponsor)
     unknown = set(fields) - set(INITIATIVE_FIELDS) - {"origin_type", "origin_id"}
     if unknown:
         raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
-    now = timezone.now()
+    now = _decision_time(entered_at, field="entered_at")
     initiative = Initiative(
         title=title.strip(),
         summary=summary.strip(),
@@ -130,7 +158,7 @@ def initiative_create(
         created_by=actor,
         **fields,
     )
-    initiative.slug = _unique_slug(Initiative, title)
+    initiative.slug = unique_slug(Initiative, title, "initiative")
     initiative.full_clean()
     initiative.save()
     _set_tags(initiative, tags)
@@ -149,8 +177,10 @@ def initiative_update(*, actor, initiative: Initiative, tags=None, **fields) -> 
         raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
     before = _snapshot(initiative)
-    if "sponsor" in fields:
+    if "sponsor" in fields and fields["sponsor"] != initiative.sponsor:
+        # Handing an initiative to another agency: the actor must be able to start one there too.
         _check_sponsor(fields["sponsor"])
+        require_perm(actor, "funnel.add_initiative", fields["sponsor"])
     for name, value in fields.items():
         setattr(initiative, name, value)
     initiative.full_clean()
@@ -165,9 +195,16 @@ def initiative_update(*, actor, initiative: Initiative, tags=None, **fields) -> 
 
 @transaction.atomic
 def team_member_add(*, actor, initiative: Initiative, role: str, user=None, organization=None) -> TeamMember:
+    """The operator or the sponsoring agency's administrators add a person or an organization
+    (never both) to the team, once per role."""
     require_perm(actor, "funnel.change_initiative", initiative)
+    if (user is None) == (organization is None):
+        raise ServiceError(_("Add either a person or an organization."), field="user")
     member = TeamMember(initiative=initiative, user=user, organization=organization, role=role)
-    member.full_clean()
+    # A duplicate is a Conflict, not a validation error; the unique constraints still catch a race below.
+    member.full_clean(validate_constraints=False)
+    if TeamMember.objects.filter(initiative=initiative, user=user, organization=organization, role=role).exists():
+        raise Conflict(_("Already on the team in this role."), code="already_on_team")
     try:
         with transaction.atomic():
             member.save()
@@ -184,6 +221,7 @@ def team_member_add(*, actor, initiative: Initiative, role: str, user=None, orga
 
 @transaction.atomic
 def team_member_remove(*, actor, member: TeamMember) -> None:
+    """The same people who add team members remove them."""
     require_perm(actor, "funnel.change_initiative", member.initiative)
     audit.record(
         actor=actor,
@@ -221,13 +259,26 @@ def _validated_move(initiative: Initiative, to_stage: str, *, rationale: str, go
     return move
 
 
+_WEB_ADDRESS = URLValidator(schemes=["http", "https"])
+MAX_LINK_LENGTH = 500
+
+
 def _check_links(links) -> list[str]:
+    """Evidence links are whole web addresses (http or https), never javascript: or file:."""
+    if isinstance(links, str):
+        links = [links]
     cleaned = []
     for link in links or []:
         link = str(link).strip()
-        if not link.startswith(("http://", "https://")):
-            raise ServiceError(_("Evidence links must be web addresses (http or https)."), field="evidence_links")
-        cleaned.append(link[:500])
+        try:
+            if len(link) > MAX_LINK_LENGTH:
+                raise ValidationError("too long")
+            _WEB_ADDRESS(link)
+        except ValidationError as exc:
+            raise ServiceError(
+                _("Evidence links must be web addresses (http or https)."), field="evidence_links"
+            ) from exc
+        cleaned.append(link)
     return cleaned
 
 
@@ -245,8 +296,7 @@ def _apply_move(*, actor, initiative: Initiative, decision: GateDecision, at: da
     """Close the current stay, open the next one and notify the team and followers."""
     before = initiative.stage
     open_stay = StageStay.objects.select_for_update().get(initiative=initiative, exited_at__isnull=True)
-    if at < open_stay.entered_at:
-        raise ServiceError(_("The decision cannot predate the initiative's entry into its stage."), field="decided_at")
+    _check_not_before_current_stay(initiative, at, open_stay=open_stay)
     open_stay.exited_at = at
     open_stay.save(update_fields=["exited_at"])
     StageStay.objects.create(initiative=initiative, stage=decision.to_stage, entered_at=at, decision=decision)
@@ -264,7 +314,10 @@ def _apply_move(*, actor, initiative: Initiative, decision: GateDecision, at: da
     )
     params = {"initiative": initiative.title, "stage": initiative.stage}
     url = initiative.get_absolute_url()
-    team_ids = list(initiative.team.filter(user__isnull=False).values_list("user_id", flat=True))
+    # The decider knows already; everyone else on the team hears of it.
+    team_ids = list(
+        initiative.team.filter(user__isnull=False).exclude(user_id=actor.pk).values_list("user_id", flat=True)
+    )
     notifications.notify(kind=notification_kinds.STAGE_CHANGED.key, recipient_ids=team_ids, params=params, url=url)
     if initiative.is_public:
         notifications.notify_followers(
@@ -276,13 +329,23 @@ def _apply_move(*, actor, initiative: Initiative, decision: GateDecision, at: da
         )
 
 
-def _decision_time(decided_at: datetime | None) -> datetime:
+def _decision_time(decided_at: datetime | None, *, field: str = "decided_at") -> datetime:
     now = timezone.now()
     if decided_at is None:
         return now
+    if timezone.is_naive(decided_at):
+        decided_at = timezone.make_aware(decided_at)
     if decided_at > now:
-        raise ServiceError(_("A decision cannot be dated in the future."), field="decided_at")
+        raise ServiceError(_("A decision cannot be dated in the future."), field=field)
     return decided_at
+
+
+def _check_not_before_current_stay(initiative: Initiative, at: datetime, *, open_stay: StageStay | None = None) -> None:
+    """Stays follow each other without gaps or overlaps, so a decision cannot be dated before
+    the initiative entered the stage it leaves."""
+    entered_at = open_stay.entered_at if open_stay else initiative.stage_entered_at
+    if at < entered_at:
+        raise ServiceError(_("The decision cannot predate the initiative's entry into its stage."), field="decided_at")
 
 
 @transaction.atomic
@@ -305,9 +368,10 @@ def move_decide(
     initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
     if GateDecision.objects.filter(initiative=initiative, status=DecisionStatus.PROPOSED).exists():
         raise Conflict(_("A proposed move is waiting: approve or reject it first."), code="proposal_pending")
-    parsed = [GoalInput.parse(goal) if isinstance(goal, dict) else goal for goal in goals]
+    parsed = _parse_goals(goals)
     move = _validated_move(initiative, to_stage, rationale=rationale, goals=parsed, lessons_learned=lessons_learned)
     at = _decision_time(decided_at)
+    _check_not_before_current_stay(initiative, at)
     decision = GateDecision.objects.create(
         initiative=initiative,
         from_stage=move.source,
@@ -343,10 +407,11 @@ def move_propose(
     """The sponsoring agency proposes a forward move or a stop; an operator decides it."""
     require_perm(actor, "funnel.propose_move", initiative)
     initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
-    parsed = [GoalInput.parse(goal) if isinstance(goal, dict) else goal for goal in goals]
-    move = _validated_move(initiative, to_stage, rationale=rationale, goals=parsed, lessons_learned=lessons_learned)
-    if move.kind == MoveKind.BACK:
+    candidate = move_between(initiative.stage, to_stage)
+    if candidate is not None and candidate.kind == MoveKind.BACK:
         raise ServiceError(_("Only an operator moves an initiative back."), field="to_stage", code="illegal_move")
+    parsed = _parse_goals(goals)
+    move = _validated_move(initiative, to_stage, rationale=rationale, goals=parsed, lessons_learned=lessons_learned)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -403,6 +468,7 @@ def proposal_approve(*, actor, decision: GateDecision, note: str = "") -> GateDe
 
 @transaction.atomic
 def proposal_reject(*, actor, decision: GateDecision, note: str) -> GateDecision:
+    """The operator rejects an agency's proposal with a note; the proposer is told why."""
     require_perm(actor, "funnel.decide_move", decision.initiative)
     if not note.strip():
         raise ServiceError(_("Say why the proposal is rejected."), field="note")
@@ -433,6 +499,17 @@ def _decision_snapshot(decision: GateDecision) -> dict:
 # --- instruments ------------------------------------------------------------
 
 
+def _clean_stages(stages) -> list[str]:
+    """The stages an instrument serves: known funnel stages (never ``stopped``), at least one,
+    kept in funnel order without repeats."""
+    if isinstance(stages, str) or not isinstance(stages, list | tuple | set | frozenset):
+        raise ServiceError(_("Choose at least one funnel stage."), field="stages")
+    chosen = {str(stage) for stage in stages}
+    if not chosen or chosen - set(FUNNEL):
+        raise ServiceError(_("Choose at least one funnel stage."), field="stages")
+    return [str(stage) for stage in FUNNEL if stage in chosen]
+
+
 @transaction.atomic
 def instrument_create(*, actor, name: str, **fields) -> Instrument:
     """Only the operator keeps the registry of the city's support programmes."""
@@ -440,7 +517,8 @@ def instrument_create(*, actor, name: str, **fields) -> Instrument:
     unknown = set(fields) - set(INSTRUMENT_FIELDS)
     if unknown:
         raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
-    instrument = Instrument(name=name.strip(), slug=_unique_slug(Instrument, name), **fields)
+    fields["stages"] = _clean_stages(fields.get("stages"))
+    instrument = Instrument(name=name.strip(), slug=unique_slug(Instrument, name, "instrument"), **fields)
     instrument.full_clean()
     instrument.save()
     audit.record(
@@ -451,10 +529,13 @@ def instrument_create(*, actor, name: str, **fields) -> Instrument:
 
 @transaction.atomic
 def instrument_update(*, actor, instrument: Instrument, **fields) -> Instrument:
+    """Only the operator edits the registry; the stages are checked as on creation."""
     require_perm(actor, "funnel.manage_instrument")
     unknown = set(fields) - set(INSTRUMENT_FIELDS)
     if unknown:
         raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    if "stages" in fields:
+        fields["stages"] = _clean_stages(fields["stages"])
     instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
     before = audit.snapshot(instrument, INSTRUMENT_FIELDS)
     for name, value in fields.items():

@@ -24,6 +24,7 @@ SECTIONS = [
         "funnel",
         _("Innovation funnel"),
         _("Every project from idea to prototype, pilot, contract and scaling, with each gate decision on record."),
+        "funnel:initiative-list",
     ),
     Section(
         "challenges",

@@ -115,3 +115,18 @@ def test_production_starts_with_a_real_key_and_secure_defaults():
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True", "True", "True"]
+
+
+@pytest.mark.parametrize(
+    "title, slug",
+    [
+        ("Датчики заполнения контейнеров", "datchiki-zapolneniia-konteinerov"),
+        ("Объезд щуки: ЁЖ", "obezd-shchuki-ezh"),
+        ("Smart Route 2.0", "smart-route-20"),
+        ("«»!?", ""),
+    ],
+)
+def test_titles_in_any_alphabet_give_readable_slugs(title, slug):
+    from govtech.core.text import slug_from
+
+    assert slug_from(title) == slug
