@@ -1,5 +1,7 @@
 """Shared fixtures: one person and one client per role, and the real task worker."""
 
+import contextlib
+
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -92,3 +94,25 @@ def run_worker(django_capture_on_commit_callbacks, monkeypatch):
         call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
     return run
+
+
+@pytest.fixture
+def refused_checker(django_capture_on_commit_callbacks):
+    """refused_checker(state) -> ``refused``: ``with refused(ErrorClass, code=...):`` asserts the
+    call raises that error, with those attributes, and that ``state()`` is unchanged and nothing
+    was queued to run after commit (no e-mail, no task)."""
+
+    def make(state):
+        @contextlib.contextmanager
+        def refused(error_class, **attributes):
+            before = state()
+            with django_capture_on_commit_callbacks() as callbacks, pytest.raises(error_class) as exc_info:
+                yield exc_info
+            for name, value in attributes.items():
+                assert getattr(exc_info.value, name) == value, name
+            assert state() == before
+            assert callbacks == [], "a refused call must not queue e-mail, notifications or tasks"
+
+        return refused
+
+    return make

@@ -48,7 +48,7 @@ def render_markdown(text: str) -> str:
 _CYRILLIC = dict(
     zip(
         "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-        "a|b|v|g|d|e|e|zh|z|i|i|k|l|m|n|o|p|r|s|t|u|f|kh|ts|ch|sh|shch||y||e|iu|ia".split("|"),
+        "a|b|v|g|d|e|e|zh|z|i|i|k|l|m|n|o|p|r|s|t|u|f|kh|ts|ch|sh|shch||y||e|iu|ia".split("|"),  # noqa: SIM905 - one line, one letter each
         strict=True,
     )
 )
@@ -62,11 +62,12 @@ def slug_from(text: str, max_length: int = 60) -> str:
     return slugify(latin)[:max_length].strip("-")
 
 
-def unique_slug(model, text: str, fallback: str) -> str:
-    """A slug for ``text`` not yet used by ``model`` (``-2``, ``-3``… appended when taken)."""
+def unique_slug(model, text: str, fallback: str, reserved: frozenset[str] = frozenset()) -> str:
+    """A slug for ``text`` not yet used by ``model`` (``-2``, ``-3``… appended when taken);
+    ``reserved`` names words that the URLs use themselves."""
     base = slug_from(text) or fallback
     slug, n = base, 1
-    while model._default_manager.filter(slug=slug).exists():
+    while slug in reserved or model._default_manager.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug

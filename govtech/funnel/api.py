@@ -417,11 +417,7 @@ class DecisionListView(generics.ListAPIView):
 
     def get_queryset(self):
         initiative = access.access_initiative(actor=self.request.user, slug=self.kwargs["slug"])
-        return (
-            initiative.decisions.select_related("proposed_by", "decided_by")
-            .prefetch_related("goals")
-            .order_by("-proposed_at", "-id")
-        )
+        return selectors.decision_list(initiative=initiative)
 
     @extend_schema(request=DecisionInputSerializer, responses={201: GateDecisionSerializer})
     def post(self, request, slug):
@@ -432,7 +428,7 @@ class DecisionListView(generics.ListAPIView):
             decision = services.move_decide(actor=request.user, initiative=initiative, decided_at=decided_at, **data)
         else:
             decision = services.move_propose(actor=request.user, initiative=initiative, **data)
-        decision = GateDecision.objects.select_related("proposed_by", "decided_by").get(pk=decision.pk)
+        decision = selectors.decision_get(decision_id=decision.pk)
         return Response(GateDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
 
@@ -443,7 +439,7 @@ class _ProposalView(APIView):
 
     @staticmethod
     def _answer(decision: GateDecision) -> Response:
-        decision = GateDecision.objects.select_related("proposed_by", "decided_by").get(pk=decision.pk)
+        decision = selectors.decision_get(decision_id=decision.pk)
         return Response(GateDecisionSerializer(decision).data)
 
 

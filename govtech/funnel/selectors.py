@@ -182,3 +182,16 @@ def gap_view(*, today=None) -> list[GapRow]:
 
 def stay_history_prefetch() -> Prefetch:
     return Prefetch("stays", queryset=StageStay.objects.order_by("entered_at", "id"))
+
+
+def _decisions() -> QuerySet[GateDecision]:
+    return GateDecision.objects.select_related("proposed_by", "decided_by").prefetch_related("goals")
+
+
+def decision_list(*, initiative: Initiative) -> QuerySet[GateDecision]:
+    """An initiative's decisions and proposals, newest first, with people and goals."""
+    return _decisions().filter(initiative=initiative).order_by("-proposed_at", "-id")
+
+
+def decision_get(*, decision_id: int) -> GateDecision:
+    return _decisions().get(pk=decision_id)

@@ -43,6 +43,8 @@ INITIATIVE_FIELDS = [
     "instrument",
     "visibility",
 ]
+# Words the instrument URLs use themselves (/instruments/gaps/, /instruments/new/).
+INSTRUMENT_RESERVED_SLUGS = frozenset({"gaps", "new"})
 INSTRUMENT_FIELDS = [
     "name",
     "kind",
@@ -348,6 +350,34 @@ def _check_not_before_current_stay(initiative: Initiative, at: datetime, *, open
         raise ServiceError(_("The decision cannot predate the initiative's entry into its stage."), field="decided_at")
 
 
+def _new_decision(
+    initiative: Initiative,
+    move: Move,
+    *,
+    actor,
+    at,
+    rationale: str,
+    lessons_learned: str,
+    evidence_links,
+    decided: bool,
+) -> GateDecision:
+    """A decided move, or a proposal waiting for an operator."""
+    return GateDecision.objects.create(
+        initiative=initiative,
+        from_stage=move.source,
+        to_stage=move.target,
+        kind=move.kind,
+        status=DecisionStatus.APPROVED if decided else DecisionStatus.PROPOSED,
+        rationale=rationale.strip(),
+        lessons_learned=lessons_learned.strip(),
+        evidence_links=_check_links(evidence_links),
+        proposed_by=actor,
+        proposed_at=at,
+        decided_by=actor if decided else None,
+        decided_at=at if decided else None,
+    )
+
+
 @transaction.atomic
 def move_decide(
     *,
@@ -372,19 +402,15 @@ def move_decide(
     move = _validated_move(initiative, to_stage, rationale=rationale, goals=parsed, lessons_learned=lessons_learned)
     at = _decision_time(decided_at)
     _check_not_before_current_stay(initiative, at)
-    decision = GateDecision.objects.create(
-        initiative=initiative,
-        from_stage=move.source,
-        to_stage=move.target,
-        kind=move.kind,
-        status=DecisionStatus.APPROVED,
-        rationale=rationale.strip(),
-        lessons_learned=lessons_learned.strip(),
-        evidence_links=_check_links(evidence_links),
-        proposed_by=actor,
-        proposed_at=at,
-        decided_by=actor,
-        decided_at=at,
+    decision = _new_decision(
+        initiative,
+        move,
+        actor=actor,
+        at=at,
+        rationale=rationale,
+        lessons_learned=lessons_learned,
+        evidence_links=evidence_links,
+        decided=True,
     )
     _record_goals_and_evidence(decision, parsed, evidence_files)
     audit.record(actor=actor, action="decision.decided", target=decision, after=_decision_snapshot(decision))
@@ -415,17 +441,15 @@ def move_propose(
     now = timezone.now()
     try:
         with transaction.atomic():
-            decision = GateDecision.objects.create(
-                initiative=initiative,
-                from_stage=move.source,
-                to_stage=move.target,
-                kind=move.kind,
-                status=DecisionStatus.PROPOSED,
-                rationale=rationale.strip(),
-                lessons_learned=lessons_learned.strip(),
-                evidence_links=_check_links(evidence_links),
-                proposed_by=actor,
-                proposed_at=now,
+            decision = _new_decision(
+                initiative,
+                move,
+                actor=actor,
+                at=now,
+                rationale=rationale,
+                lessons_learned=lessons_learned,
+                evidence_links=evidence_links,
+                decided=False,
             )
     except IntegrityError as exc:
         raise Conflict(_("A move is already proposed for this initiative."), code="proposal_pending") from exc
@@ -518,7 +542,11 @@ def instrument_create(*, actor, name: str, **fields) -> Instrument:
     if unknown:
         raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     fields["stages"] = _clean_stages(fields.get("stages"))
-    instrument = Instrument(name=name.strip(), slug=unique_slug(Instrument, name, "instrument"), **fields)
+    instrument = Instrument(
+        name=name.strip(),
+        slug=unique_slug(Instrument, name, "instrument", reserved=INSTRUMENT_RESERVED_SLUGS),
+        **fields,
+    )
     instrument.full_clean()
     instrument.save()
     audit.record(

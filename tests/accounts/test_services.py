@@ -45,20 +45,8 @@ SOLE_PROPRIETOR = {"inn": "500100732259", "ogrn": "304500116000157"}
 
 
 @pytest.fixture
-def refused(django_capture_on_commit_callbacks):
-    """``with refused(ErrorClass):`` asserts the call raises it and changes nothing."""
-
-    @contextlib.contextmanager
-    def check(error_class, **attributes):
-        before = accounts_state()
-        with django_capture_on_commit_callbacks() as callbacks, pytest.raises(error_class) as exc_info:
-            yield exc_info
-        for name, value in attributes.items():
-            assert getattr(exc_info.value, name) == value, name
-        assert accounts_state() == before
-        assert callbacks == [], "a refused call must not queue e-mail or tasks"
-
-    return check
+def refused(refused_checker):
+    return refused_checker(accounts_state)
 
 
 @pytest.fixture
