@@ -20,19 +20,6 @@ from govtech.accounts.models import (
 )
 from govtech.api.inputs import valid_input
 
-EDITABLE = [
-    "name",
-    "description",
-    "website",
-    "inn",
-    "ogrn",
-    "founded_on",
-    "is_sme",
-    "headcount",
-    "parent",
-    "district",
-]
-
 
 class PublicUserSerializer(serializers.ModelSerializer):
     class Meta:

@@ -19,7 +19,7 @@ from govtech.accounts.models import (
     User,
 )
 from govtech.core import audit
-from govtech.core.errors import Conflict, ServiceError
+from govtech.core.errors import Conflict, ServiceError, reject_unknown_fields
 from govtech.core.permissions import require_perm
 from govtech.core.text import unique_slug
 from govtech.notifications import services as notifications
@@ -122,9 +122,7 @@ def organization_create(*, actor: User, kind: str, name: str, **fields) -> Organ
     if kind not in OrganizationKind.values:
         raise ServiceError(_("Unknown kind of organization."), field="kind")
     require_perm(actor, "accounts.add_organization", kind)
-    unknown = set(fields) - set(ORGANIZATION_FIELDS) - {"logo"}
-    if unknown:
-        raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    reject_unknown_fields(fields, set(ORGANIZATION_FIELDS) | {"logo"})
     _check_parent(fields.get("parent"))
     organization = Organization(kind=kind, name=name.strip(), **fields)
     organization.slug = fields.get("slug") or unique_slug(Organization, name, "org")
@@ -148,9 +146,7 @@ def organization_create(*, actor: User, kind: str, name: str, **fields) -> Organ
 def organization_update(*, actor: User, organization: Organization, **fields) -> Organization:
     """An organization's administrators (or an operator) edit its profile."""
     require_perm(actor, "accounts.change_organization", organization)
-    unknown = set(fields) - set(EDITABLE_ORGANIZATION_FIELDS) - {"logo"}
-    if unknown:
-        raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    reject_unknown_fields(fields, set(EDITABLE_ORGANIZATION_FIELDS) | {"logo"})
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     before = audit.snapshot(organization, EDITABLE_ORGANIZATION_FIELDS)
     _check_parent(fields.get("parent"))

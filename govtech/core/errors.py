@@ -26,3 +26,10 @@ class Conflict(ServiceError):
 
 class Forbidden(PermissionDenied):
     """The actor may not do this. Subclasses PermissionDenied so Django and DRF answer 403."""
+
+
+def reject_unknown_fields(fields, allowed) -> None:
+    """A service takes only the fields it names; anything else is refused, never ignored."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})

@@ -26,25 +26,42 @@ def _valid_data(form: forms.Form) -> dict:
     return form.cleaned_data
 
 
-class InitiativeFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={"type": "search"}))
-    stage = forms.ChoiceField(label=_("Stage"), required=False, choices=_choices(_("All stages"), Stage.choices))
-    topic = forms.ChoiceField(label=_("Topic"), required=False, choices=_choices(_("All topics"), Topic.choices))
-    origin = forms.ChoiceField(label=_("Origin"), required=False, choices=_choices(_("All origins"), Origin.choices))
-    sponsor = forms.ModelChoiceField(
+# Filter fields shared by the public list and the board.
+def _topic_field() -> forms.ChoiceField:
+    return forms.ChoiceField(label=_("Topic"), required=False, choices=_choices(_("All topics"), Topic.choices))
+
+
+def _origin_field() -> forms.ChoiceField:
+    return forms.ChoiceField(label=_("Origin"), required=False, choices=_choices(_("All origins"), Origin.choices))
+
+
+def _agency_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
         label=_("Sponsoring agency"),
         required=False,
         queryset=agency_choices(),
         to_field_name="slug",
         empty_label=_("All agencies"),
     )
-    instrument = forms.ModelChoiceField(
+
+
+def _instrument_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
         label=_("Instrument"),
         required=False,
         queryset=instrument_choices(),
         to_field_name="slug",
         empty_label=_("All instruments"),
     )
+
+
+class InitiativeFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={"type": "search"}))
+    stage = forms.ChoiceField(label=_("Stage"), required=False, choices=_choices(_("All stages"), Stage.choices))
+    topic = _topic_field()
+    origin = _origin_field()
+    sponsor = _agency_field()
+    instrument = _instrument_field()
     tag = forms.CharField(label=_("Tag"), required=False, max_length=50)
 
     def filters(self) -> InitiativeFilters:
@@ -62,22 +79,10 @@ class InitiativeFilterForm(forms.Form):
 
 
 class BoardFilterForm(forms.Form):
-    agency = forms.ModelChoiceField(
-        label=_("Sponsoring agency"),
-        required=False,
-        queryset=agency_choices(),
-        to_field_name="slug",
-        empty_label=_("All agencies"),
-    )
-    topic = forms.ChoiceField(label=_("Topic"), required=False, choices=_choices(_("All topics"), Topic.choices))
-    origin = forms.ChoiceField(label=_("Origin"), required=False, choices=_choices(_("All origins"), Origin.choices))
-    instrument = forms.ModelChoiceField(
-        label=_("Instrument"),
-        required=False,
-        queryset=instrument_choices(),
-        to_field_name="slug",
-        empty_label=_("All instruments"),
-    )
+    agency = _agency_field()
+    topic = _topic_field()
+    origin = _origin_field()
+    instrument = _instrument_field()
     stalled = forms.IntegerField(
         label=_("In the stage longer than (days)"),
         required=False,

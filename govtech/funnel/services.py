@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govtech.accounts.models import Organization, OrganizationKind
 from govtech.core import audit
-from govtech.core.errors import Conflict, ServiceError
+from govtech.core.errors import Conflict, ServiceError, reject_unknown_fields
 from govtech.core.permissions import require_perm
 from govtech.core.text import unique_slug
 from govtech.funnel import notification_kinds
@@ -145,9 +145,7 @@ def initiative_create(
     ``entered_at`` records a project that entered the funnel earlier (never in the future)."""
     require_perm(actor, "funnel.add_initiative", sponsor)
     _check_sponsor(sponsor)
-    unknown = set(fields) - set(INITIATIVE_FIELDS) - {"origin_type", "origin_id"}
-    if unknown:
-        raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    reject_unknown_fields(fields, set(INITIATIVE_FIELDS) | {"origin_type", "origin_id"})
     now = _decision_time(entered_at, field="entered_at")
     initiative = Initiative(
         title=title.strip(),
@@ -174,9 +172,7 @@ def initiative_update(*, actor, initiative: Initiative, tags=None, **fields) -> 
     """The operator or the sponsoring agency's administrators edit the description; the stage
     changes only through gate decisions."""
     require_perm(actor, "funnel.change_initiative", initiative)
-    unknown = set(fields) - set(INITIATIVE_FIELDS)
-    if unknown:
-        raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    reject_unknown_fields(fields, set(INITIATIVE_FIELDS))
     initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
     before = _snapshot(initiative)
     if "sponsor" in fields and fields["sponsor"] != initiative.sponsor:
@@ -538,9 +534,7 @@ def _clean_stages(stages) -> list[str]:
 def instrument_create(*, actor, name: str, **fields) -> Instrument:
     """Only the operator keeps the registry of the city's support programmes."""
     require_perm(actor, "funnel.manage_instrument")
-    unknown = set(fields) - set(INSTRUMENT_FIELDS)
-    if unknown:
-        raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    reject_unknown_fields(fields, set(INSTRUMENT_FIELDS))
     fields["stages"] = _clean_stages(fields.get("stages"))
     instrument = Instrument(
         name=name.strip(),
@@ -559,9 +553,7 @@ def instrument_create(*, actor, name: str, **fields) -> Instrument:
 def instrument_update(*, actor, instrument: Instrument, **fields) -> Instrument:
     """Only the operator edits the registry; the stages are checked as on creation."""
     require_perm(actor, "funnel.manage_instrument")
-    unknown = set(fields) - set(INSTRUMENT_FIELDS)
-    if unknown:
-        raise ServiceError(_("These fields cannot be set here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    reject_unknown_fields(fields, set(INSTRUMENT_FIELDS))
     if "stages" in fields:
         fields["stages"] = _clean_stages(fields["stages"])
     instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
