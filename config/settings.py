@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "govtech.accounts",
     "govtech.notifications",
     "govtech.funnel",
+    "govtech.challenges",
     "govtech.web",
     "govtech.api",
 ]

@@ -48,6 +48,8 @@ PERMISSIONS = {
     "funnel.change_initiative": is_operator | is_sponsor_admin,
     "funnel.propose_move": is_sponsor_member,
     "funnel.decide_move": is_operator,
+    # Services of other modules only (never a page): their own decision, already permitted there.
+    "funnel.record_module_decision": is_operator | is_sponsor_member,
     "funnel.view_board": is_operator | is_agency_staff,
     "funnel.manage_instrument": is_operator,
 }

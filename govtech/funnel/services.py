@@ -415,6 +415,40 @@ def move_decide(
 
 
 @transaction.atomic
+def move_by_module_decision(
+    *, actor, initiative: Initiative, to_stage: str, rationale: str, goals=(), evidence_links=()
+) -> list[GateDecision]:
+    """Another module took an official decision that carries the initiative forward (a challenge
+    panel advanced its supplier, for example): record it as the gate decision, one stage at a time.
+    An initiative already at or past that stage, or stopped, stays where it is."""
+    require_perm(actor, "funnel.record_module_decision", initiative)
+    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    if to_stage not in FUNNEL or initiative.stage not in FUNNEL:
+        return []
+    parsed = _parse_goals(goals)
+    decisions = []
+    at = timezone.now()
+    while FUNNEL.index(initiative.stage) < FUNNEL.index(to_stage):
+        next_stage = FUNNEL[FUNNEL.index(initiative.stage) + 1]
+        move = _validated_move(initiative, next_stage, rationale=rationale, goals=parsed, lessons_learned="")
+        decision = _new_decision(
+            initiative,
+            move,
+            actor=actor,
+            at=at,
+            rationale=rationale,
+            lessons_learned="",
+            evidence_links=evidence_links,
+            decided=True,
+        )
+        _record_goals_and_evidence(decision, parsed, ())
+        audit.record(actor=actor, action="decision.decided", target=decision, after=_decision_snapshot(decision))
+        _apply_move(actor=actor, initiative=initiative, decision=decision, at=at)
+        decisions.append(decision)
+    return decisions
+
+
+@transaction.atomic
 def move_propose(
     *,
     actor,
