@@ -49,6 +49,7 @@ test: lint ## Lint, then the whole test suite (browser tests in Debian's Chromiu
 bench: install ## Benchmarks that print figures (BENCH_DATABASE_URL=postgres://... for PostgreSQL)
 	$(PY) bench/run.py
 	$(PY) bench/funnel.py
+	$(PY) bench/challenges.py
 
 schema: install ## Regenerate the committed OpenAPI schema (docs/api/openapi.yaml)
 	DJANGO_ENV=test $(PY) manage.py spectacular --lang en --file docs/api/openapi.yaml --validate

@@ -267,6 +267,13 @@ SPECTACULAR_SETTINGS = {
         "PlatformRoleEnum": "govtech.accounts.models.PlatformRole",
         "OrganizationKindEnum": "govtech.accounts.models.OrganizationKind",
         "LanguageEnum": "govtech.accounts.models.Language",
+        "ChallengeStatusEnum": "govtech.challenges.models.ChallengeStatus",
+        "SubmissionStatusEnum": "govtech.challenges.models.SubmissionStatus",
+        "PhaseKindEnum": "govtech.challenges.models.PhaseKind",
+        "IntakeModeEnum": "govtech.challenges.models.IntakeMode",
+        "WindowStateEnum": "govtech.challenges.models.WindowState",
+        "ConflictDeclarationEnum": "govtech.challenges.models.Declaration",
+        "LicenceEnum": "govtech.challenges.models.Licence",
     },
 }
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from govtech.accounts import api as accounts_api
+from govtech.challenges import api as challenges_api
 from govtech.core import api as core_api
 from govtech.funnel import analytics_api as funnel_analytics_api
 from govtech.funnel import api as funnel_api
@@ -33,4 +34,4 @@ urlpatterns = [
     path("audit-events/", core_api.AuditEventListView.as_view(), name="audit-event-list"),
 ]
 
-urlpatterns += funnel_api.urlpatterns + funnel_analytics_api.urlpatterns
+urlpatterns += funnel_api.urlpatterns + funnel_analytics_api.urlpatterns + challenges_api.urlpatterns

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
-from govtech.challenges.models import Criterion, Phase, Score, Submission, SubmissionStatus
+from govtech.challenges.models import Criterion, Declaration, Phase, Score, Submission, SubmissionStatus
 
 TWO_PLACES = Decimal("0.01")
 
@@ -68,8 +68,11 @@ def panel_results(cycle_or_phase) -> list[ResultRow]:
     )
     by_assignment: dict[int, dict[int, int]] = {}
     assignment_submission: dict[int, int] = {}
+    # Only handed-in evaluations of experts cleared of any conflict count.
     for score in Score.objects.filter(
-        assignment__submission__in=submissions, assignment__completed_at__isnull=False
+        assignment__submission__in=submissions,
+        assignment__completed_at__isnull=False,
+        assignment__conflict=Declaration.NONE,
     ).values("assignment_id", "assignment__submission_id", "criterion_id", "value"):
         by_assignment.setdefault(score["assignment_id"], {})[score["criterion_id"]] = score["value"]
         assignment_submission[score["assignment_id"]] = score["assignment__submission_id"]

@@ -1,8 +1,33 @@
 """Notification kinds of challenges (registered in ChallengesConfig.ready)."""
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from govtech.notifications.kinds import register
+
+
+def _label(choices, value: str) -> str:
+    """A status in the reader's language: notifications store the value, never the label."""
+    return str(choices(value).label) if value in choices.values else value
+
+
+def _reviewed_title(params: dict) -> str:
+    from govtech.challenges.models import ChallengeStatus
+
+    return gettext("%(challenge)s: %(outcome)s") % {
+        "challenge": params["challenge"],
+        "outcome": _label(ChallengeStatus, params["outcome"]),
+    }
+
+
+def _decided_title(params: dict) -> str:
+    from govtech.challenges.models import SubmissionStatus
+
+    return gettext("Decision on your submission to %(challenge)s: %(outcome)s") % {
+        "challenge": params["challenge"],
+        "outcome": _label(SubmissionStatus, params["outcome"]),
+    }
+
 
 REVIEW_REQUESTED = register(
     "challenges.review_requested",
@@ -12,7 +37,7 @@ REVIEW_REQUESTED = register(
 REVIEWED = register(
     "challenges.reviewed",
     _("My agency's challenge is published or returned for changes"),
-    _("%(challenge)s: %(outcome)s"),
+    _reviewed_title,
 )
 QUESTION_ASKED = register(
     "challenges.question_asked",
@@ -42,7 +67,7 @@ NO_EXPERT_LEFT = register(
 SUBMISSION_DECIDED = register(
     "challenges.submission_decided",
     _("A decision on my organization's submission"),
-    _("Decision on your submission to %(challenge)s: %(outcome)s"),
+    _decided_title,
 )
 RESULTS_PUBLISHED = register(
     "challenges.results_published",

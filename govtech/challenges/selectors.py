@@ -4,7 +4,7 @@ what a person may see of scores is decided here, once, for pages and the API."""
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Min, Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from govtech.accounts.models import OrganizationKind
@@ -89,9 +89,11 @@ def challenge_list(*, filters: ChallengeFilters | None = None, now=None) -> Quer
 
 def with_list_data(challenges: QuerySet[Challenge], *, now=None) -> QuerySet[Challenge]:
     now = now or timezone.now()
+    # A correlated subquery, not a join with GROUP BY: the database computes it for the page's rows only.
+    upcoming = Phase.objects.filter(challenge=OuterRef("pk"), closes_at__gt=now).order_by("closes_at")
     return (
         challenges.select_related("owner")
-        .annotate(next_deadline=Min("phases__closes_at", filter=Q(phases__closes_at__gt=now)))
+        .annotate(next_deadline=Subquery(upcoming.values("closes_at")[:1]))
         .prefetch_related(Prefetch("phases", queryset=Phase.objects.order_by("number")))
         .order_by("-published_at", "-id")
     )
@@ -171,13 +173,15 @@ def visible_assignments(*, actor, submission: Submission) -> list[Assignment]:
         .select_related("expert")
         .prefetch_related("scores__criterion")
     )
-    if actor.is_authenticated and actor.is_operator:
+    if not actor.is_authenticated:
+        return []
+    if actor.is_operator:
         return list(assignments)
     panel_closed = submission.cycle.panel_closed
     is_owner = actor.has_perm("challenges.view_evaluation", submission.phase.challenge)
     if panel_closed and (is_owner or assignments.filter(expert=actor, conflict=Declaration.NONE).exists()):
         return list(assignments.filter(completed_at__isnull=False))
-    return list(assignments.filter(expert=actor)) if actor.is_authenticated else []
+    return list(assignments.filter(expert=actor))
 
 
 def ranking(*, actor, cycle: ReviewCycle) -> list[ResultRow] | None:

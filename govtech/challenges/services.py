@@ -80,6 +80,7 @@ CRITERION_FIELDS = ["name", "description", "weight", "scale_max"]
 INDICATOR_FIELDS = ["metric", "unit", "baseline", "target"]
 SECTION_FIELDS = ["title", "summary", "approach", "team", "plan", "budget"]
 REMINDER_BEFORE = dt.timedelta(hours=48)
+KOPECK = Decimal("0.01")
 
 
 def _snapshot(challenge: Challenge) -> dict:
@@ -121,7 +122,7 @@ def _tell_participants(challenge: Challenge, *, kind, params: dict, url: str, ac
 
 
 def _locked(challenge: Challenge) -> Challenge:
-    return Challenge.objects.select_for_update().select_related("owner").get(pk=challenge.pk)
+    return Challenge.objects.select_for_update(of=("self",)).select_related("owner").get(pk=challenge.pk)
 
 
 def _require_status(challenge: Challenge, *allowed, message=None) -> None:
@@ -393,7 +394,7 @@ def challenge_request_changes(*, actor, challenge: Challenge, note: str) -> Chal
         ChallengeStatus.CHANGES_REQUESTED,
         notify_ids=_member_ids([challenge.owner_id]),
         kind=kinds.REVIEWED,
-        extra={"outcome": str(ChallengeStatus.CHANGES_REQUESTED.label)},
+        extra={"outcome": ChallengeStatus.CHANGES_REQUESTED.value},
     )
 
 
@@ -412,7 +413,7 @@ def challenge_publish(*, actor, challenge: Challenge) -> Challenge:
         ChallengeStatus.PUBLISHED,
         notify_ids=_member_ids([challenge.owner_id]),
         kind=kinds.REVIEWED,
-        extra={"outcome": str(ChallengeStatus.PUBLISHED.label)},
+        extra={"outcome": ChallengeStatus.PUBLISHED.value},
     )
     for phase in challenge.phases.all():
         _schedule_reminder(phase)
@@ -471,7 +472,7 @@ def challenge_cancel(*, actor, challenge: Challenge, reason: str) -> Challenge:
         _tell_participants(
             challenge,
             kind=kinds.REVIEWED,
-            params={"challenge": challenge.title, "outcome": str(ChallengeStatus.CANCELLED.label)},
+            params={"challenge": challenge.title, "outcome": ChallengeStatus.CANCELLED.value},
             url=challenge.get_absolute_url(),
             actor=actor,
         )
@@ -529,7 +530,7 @@ def question_answer(*, actor, question: Question, answer: str) -> Question:
     require_perm(actor, "challenges.answer_question", question.challenge)
     if not (answer or "").strip():
         raise ServiceError(_("Write the answer."), field="answer")
-    question = Question.objects.select_for_update().select_related("challenge").get(pk=question.pk)
+    question = Question.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=question.pk)
     challenge = question.challenge
     if not challenge.is_public or challenge.status == ChallengeStatus.CANCELLED:
         raise Conflict(_("Questions are answered while the challenge runs."), code="wrong_status")
@@ -593,7 +594,7 @@ def slot_delete(*, actor, slot: ConsultationSlot) -> None:
 def slot_book(*, actor, slot: ConsultationSlot, supplier: Organization) -> ConsultationSlot:
     """A supplier books one free future slot per challenge, while the challenge is open."""
     require_perm(actor, "challenges.act_for_supplier", supplier)
-    slot = ConsultationSlot.objects.select_for_update().select_related("challenge").get(pk=slot.pk)
+    slot = ConsultationSlot.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=slot.pk)
     if slot.challenge.status != ChallengeStatus.PUBLISHED:
         raise Conflict(_("Consultations are booked while the challenge is published."), code="wrong_status")
     if slot.starts_at <= timezone.now():
@@ -617,7 +618,8 @@ def slot_book(*, actor, slot: ConsultationSlot, supplier: Organization) -> Consu
 @transaction.atomic
 def slot_cancel_booking(*, actor, slot: ConsultationSlot) -> ConsultationSlot:
     """The supplier that booked a slot frees it again before it starts."""
-    slot = ConsultationSlot.objects.select_for_update().select_related("booked_by").get(pk=slot.pk)
+    require_perm(actor, "challenges.ask_question", slot.challenge)  # some supplier's staff, before anything is said
+    slot = ConsultationSlot.objects.select_for_update(of=("self",)).select_related("booked_by").get(pk=slot.pk)
     if not slot.is_booked:
         raise Conflict(_("This slot is not booked."), code="slot_free")
     require_perm(actor, "challenges.act_for_supplier", slot.booked_by)
@@ -647,15 +649,19 @@ def eligibility_problems(challenge: Challenge, supplier: Organization, today: dt
         limit = challenge.max_company_age_years
         if supplier.founded_on is None:
             problems.append(str(_("Give your organization's founding date: the company age is limited.")))
-        elif _years_between(supplier.founded_on, today) >= limit:
+        elif today > _anniversary(supplier.founded_on, limit):
             problems.append(
                 str(_("Companies older than %(years)s years cannot take part in this challenge.")) % {"years": limit}
             )
     return problems
 
 
-def _years_between(start: dt.date, end: dt.date) -> int:
-    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+def _anniversary(start: dt.date, years: int) -> dt.date:
+    """The day a company founded on ``start`` turns ``years`` old; until then it is not older."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # founded on 29 February
+        return start.replace(year=start.year + years, day=28)
 
 
 def is_invited(phase: Phase, supplier: Organization) -> bool:
@@ -702,6 +708,10 @@ def _clean_sections(phase: Phase, sections: dict) -> dict:
                     field="budget",
                     code="budget_too_high",
                 )
+            # Stored with two decimal places; the receipt's hash must match what is stored.
+            if value != value.quantize(KOPECK):
+                raise ServiceError(_("Give the budget in roubles and kopecks."), field="budget")
+            value = value.quantize(KOPECK)
         else:
             value = str(value or "").strip()
             if not value:
@@ -738,13 +748,16 @@ def submission_submit(
     server time and the content hash. One submission per supplier per phase."""
     require_perm(actor, "challenges.act_for_supplier", supplier)
     reject_unknown_fields(sections, SECTION_FIELDS)
-    phase = Phase.objects.select_for_update().select_related("challenge").get(pk=phase.pk)
+    phase = Phase.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=phase.pk)
     challenge = phase.challenge
     now = timezone.now()
     if challenge.status != ChallengeStatus.PUBLISHED or now < phase.opens_at:
         raise Conflict(_("This phase is not open for submissions."), code="phase_not_open")
     existing = (
-        Submission.objects.select_for_update().select_related("cycle").filter(phase=phase, supplier=supplier).first()
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("cycle")
+        .filter(phase=phase, supplier=supplier)
+        .first()
     )
     deadline = existing.deadline if existing and existing.is_active else phase.closes_at
     if now >= deadline:
@@ -775,7 +788,7 @@ def submission_submit(
     except IntegrityError as exc:
         raise Conflict(_("Your organization has already submitted to this phase."), code="already_submitted") from exc
     if remove_attachments:
-        submission.attachments.filter(pk__in=[int(pk) for pk in remove_attachments]).delete()
+        submission.attachments.filter(pk__in=_ids(remove_attachments, field="remove_attachments")).delete()
     for upload, digest in checked_files:
         Attachment.objects.create(submission=submission, title=upload.name[:200], file=upload, sha256=digest)
     receipt = _issue_receipt(submission, actor=actor, at=now)
@@ -797,6 +810,13 @@ def submission_submit(
         url=submission.get_absolute_url(),
     )
     return submission
+
+
+def _ids(values, *, field: str) -> list[int]:
+    try:
+        return [int(value) for value in values]
+    except (TypeError, ValueError) as exc:
+        raise ServiceError(_("Choose from the list."), field=field) from exc
 
 
 def _check_attachments(attachments) -> list[tuple]:
@@ -825,7 +845,9 @@ def _issue_receipt(submission: Submission, *, actor, at: dt.datetime) -> Receipt
 def submission_withdraw(*, actor, submission: Submission) -> Submission:
     """The supplier withdraws before its deadline; experts no longer see it."""
     require_perm(actor, "challenges.act_for_supplier", submission.supplier)
-    submission = Submission.objects.select_for_update().select_related("cycle", "phase").get(pk=submission.pk)
+    submission = (
+        Submission.objects.select_for_update(of=("self",)).select_related("cycle", "phase").get(pk=submission.pk)
+    )
     if submission.status != SubmissionStatus.SUBMITTED:
         raise Conflict(_("Only a submitted, undecided submission can be withdrawn."), code="wrong_status")
     if timezone.now() >= submission.deadline:
@@ -840,7 +862,7 @@ def submission_withdraw(*, actor, submission: Submission) -> Submission:
 
 
 def _locked_cycle(cycle_id) -> ReviewCycle:
-    return ReviewCycle.objects.select_for_update().select_related("phase__challenge").get(pk=cycle_id)
+    return ReviewCycle.objects.select_for_update(of=("self",)).select_related("phase__challenge").get(pk=cycle_id)
 
 
 def _require_panel_open(cycle: ReviewCycle) -> None:
@@ -1025,7 +1047,10 @@ def panel_problems(cycle: ReviewCycle, now=None) -> list[str]:
         )
     needed = cycle.phase.challenge.min_experts
     submissions = cycle.submissions.exclude(status=SubmissionStatus.WITHDRAWN).annotate(
-        done=Count("assignments", filter=Q(assignments__completed_at__isnull=False)),
+        done=Count(
+            "assignments",
+            filter=Q(assignments__completed_at__isnull=False) & Q(assignments__conflict=Declaration.NONE),
+        ),
         pending=Count(
             "assignments",
             filter=Q(assignments__completed_at__isnull=True) & ~Q(assignments__conflict=Declaration.RECUSED),
@@ -1174,7 +1199,7 @@ def phase_publish_results(*, actor, phase: Phase) -> Phase:
     summary. Undecided submissions are recorded as not advanced. The last phase decides the challenge."""
     challenge = phase.challenge
     require_perm(actor, "challenges.decide", challenge)
-    phase = Phase.objects.select_for_update().select_related("challenge").get(pk=phase.pk)
+    phase = Phase.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=phase.pk)
     challenge = _locked(phase.challenge)
     is_last = phase.number == challenge.phases.count()
     _require_status(challenge, ChallengeStatus.EVALUATION if is_last else ChallengeStatus.PUBLISHED)
@@ -1210,7 +1235,7 @@ def phase_publish_results(*, actor, phase: Phase) -> Phase:
         notifications.notify(
             kind=kinds.SUBMISSION_DECIDED.key,
             recipient_ids=_member_ids([submission.supplier_id]),
-            params={"challenge": challenge.title, "outcome": str(SubmissionStatus(submission.status).label)},
+            params={"challenge": challenge.title, "outcome": submission.status},
             url=submission.get_absolute_url(),
         )
     _tell_participants(
@@ -1231,7 +1256,7 @@ def phase_send_reminder(*, phase_id: int, now=None) -> bool:
     """Remind participants and followers once, in the last two days before a phase closes.
     Run by the worker at the scheduled time and by ``send_challenge_reminders``; never twice."""
     now = now or timezone.now()
-    phase = Phase.objects.select_for_update().select_related("challenge").filter(pk=phase_id).first()
+    phase = Phase.objects.select_for_update(of=("self",)).select_related("challenge").filter(pk=phase_id).first()
     if phase is None or phase.reminder_sent_at or phase.challenge.status != ChallengeStatus.PUBLISHED:
         return False
     if not (phase.closes_at - REMINDER_BEFORE <= now < phase.closes_at):
@@ -1241,7 +1266,8 @@ def phase_send_reminder(*, phase_id: int, now=None) -> bool:
     challenge = phase.challenge
     params = {
         "challenge": challenge.title,
-        "deadline": format_date(timezone.localtime(phase.closes_at), "DATETIME_FORMAT"),
+        # Rendered into each reader's own language later, so a date written the same in every language.
+        "deadline": format_date(timezone.localtime(phase.closes_at), "Y-m-d H:i"),
     }
     notifications.notify(
         kind=kinds.DEADLINE_SOON.key,

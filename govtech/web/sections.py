@@ -32,6 +32,7 @@ SECTIONS = [
         _(
             "Agencies post problems, not specifications; startups compete in phases; experts evaluate; winners are published."
         ),
+        "challenges:challenge-list",
     ),
     Section(
         "participation",

@@ -12,6 +12,7 @@ from django.db import transaction
 from govtech.accounts import services
 from govtech.accounts.models import Membership, MembershipRole, Organization, OrganizationKind, User
 from govtech.accounts.validators import complete_inn, complete_ogrn
+from govtech.challenges.demo import seed_challenges
 from govtech.funnel.demo import seed_funnel
 
 DEMO_PASSWORD = "demo-govtech-2026"
@@ -151,6 +152,7 @@ class Command(BaseCommand):
                     services.platform_role_set(actor=operator, user=people[email], role="expert", granted=True)
             self._organizations(operator, people)
             seed_funnel(operator)
+            seed_challenges(operator, password=DEMO_PASSWORD)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo data ready: {User.objects.count()} users, {Organization.objects.count()} organizations; "
