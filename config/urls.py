@@ -2,7 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from govtech.api import errors as api_errors
@@ -29,6 +29,8 @@ urlpatterns = [
 
 if settings.DEBUG:
     # Uploaded files from local disk during development; production serves them from storage.
+    # Confidential files (private/) are never served as media, not even here.
+    urlpatterns += [re_path(r"^media/private/", web_views.error_404)]
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 

@@ -119,7 +119,7 @@ def _challenge_detail(request, challenge: Challenge) -> dict:
         "slots": list(selectors.slots_of(challenge, now=now)),
         "results": selectors.published_results(challenge),
     }
-    challenge.next_deadline = min((p.closes_at for p in parts["phases"] if p.closes_at > now), default=None)
+    challenge.next_deadline = selectors.next_deadline(challenge, parts["phases"], now=now)
     context = {"request": request, "now": now, "parts": parts}
     return ChallengeDetailSerializer(challenge, context=context).data
 

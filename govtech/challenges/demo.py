@@ -76,6 +76,13 @@ def seed_challenges(operator, *, password: str) -> None:
     _Seeder(operator, password).run()
 
 
+def _lowercase_first(text: str) -> str:
+    """«Прототип» → «прототип», but an abbreviation such as «НИОКР» keeps its capitals."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def _dated_fields(model) -> list[str]:
     return [field.name for field in model._meta.concrete_fields if isinstance(field, DateTimeField)]
 
@@ -302,7 +309,7 @@ class _Seeder:
         entry = self._case(challenge)["submissions"][index]
         sections = {name: entry[name] for name in ("title", "summary", "approach", "team", "plan")}
         if number > 1:
-            sections["title"] = f"{entry['title']}: {phase.name[0].lower()}{phase.name[1:]}"
+            sections["title"] = f"{entry['title']}: {_lowercase_first(phase.name)}"
             sections["plan"] = LATER_PHASE_PLAN.format(plan=entry["plan"], deliverables=phase.deliverables)
         budget = _rubles(phase.funding_per_participant * Decimal(str(entry["budget_share"])))
         return services.submission_submit(

@@ -2,6 +2,7 @@
 the public Q&A, consultation slots and the expert panel that scores them."""
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -427,10 +428,17 @@ class Submission(TimeStampedModel):
         return self.status != SubmissionStatus.WITHDRAWN
 
 
+def private_upload_path(instance, filename: str) -> str:
+    """Submissions are confidential: files live under an unguessable folder, outside any public
+    media location (docs/deploy.md), and are served only through a view that checks access."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"private/submissions/{uuid.uuid4().hex}.{extension}"
+
+
 class Attachment(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="attachments")
     title = models.CharField(_("title"), max_length=200)
-    file = models.FileField(_("file"), upload_to="submissions/%Y/%m/", validators=[UploadValidator("document")])
+    file = models.FileField(_("file"), upload_to=private_upload_path, validators=[UploadValidator("document")])
     sha256 = models.CharField(max_length=64)
 
     class Meta:

@@ -90,13 +90,24 @@ def challenge_list(*, filters: ChallengeFilters | None = None, now=None) -> Quer
 def with_list_data(challenges: QuerySet[Challenge], *, now=None) -> QuerySet[Challenge]:
     now = now or timezone.now()
     # A correlated subquery, not a join with GROUP BY: the database computes it for the page's rows only.
-    upcoming = Phase.objects.filter(challenge=OuterRef("pk"), closes_at__gt=now).order_by("closes_at")
+    # Only a running challenge has deadlines: a cancelled or decided one shows none.
+    upcoming = Phase.objects.filter(
+        challenge=OuterRef("pk"), challenge__status=ChallengeStatus.PUBLISHED, closes_at__gt=now
+    ).order_by("closes_at")
     return (
         challenges.select_related("owner")
         .annotate(next_deadline=Subquery(upcoming.values("closes_at")[:1]))
         .prefetch_related(Prefetch("phases", queryset=Phase.objects.order_by("number")))
         .order_by("-published_at", "-id")
     )
+
+
+def next_deadline(challenge: Challenge, phases: list[Phase], *, now=None):
+    """The detail page's counterpart of the list's ``next_deadline`` annotation."""
+    now = now or timezone.now()
+    if challenge.status != ChallengeStatus.PUBLISHED:
+        return None
+    return min((phase.closes_at for phase in phases if phase.closes_at > now), default=None)
 
 
 def challenges_of_agencies(*, user) -> QuerySet[Challenge]:

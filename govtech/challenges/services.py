@@ -230,6 +230,22 @@ def check_phase_dates(phases: list[Phase]) -> None:
             )
 
 
+def _replace_rows(actor, challenge: Challenge, related_name: str, built: list, fields: list[str]) -> list:
+    """Swap a challenge's phases, criteria or indicators for the checked new list, on the record."""
+    related = getattr(challenge, related_name)
+    before = audit.to_json_value(list(related.values(*fields)))
+    related.all().delete()
+    related.model.objects.bulk_create(built)
+    audit.record(
+        actor=actor,
+        action=f"challenge.{related_name}_set",
+        target=challenge,
+        before={related_name: before},
+        after={related_name: audit.to_json_value([audit.snapshot(row, fields) for row in built])},
+    )
+    return list(related.all())
+
+
 @transaction.atomic
 def challenge_set_phases(*, actor, challenge: Challenge, phases) -> list[Phase]:
     """The owner replaces the phases of an editable challenge, in order; dates may not overlap."""
@@ -248,17 +264,7 @@ def challenge_set_phases(*, actor, challenge: Challenge, phases) -> list[Phase]:
         _full_clean(phase, field="phases")
         built.append(phase)
     check_phase_dates(built)
-    before = list(challenge.phases.values(*PHASE_FIELDS))
-    challenge.phases.all().delete()
-    Phase.objects.bulk_create(built)
-    audit.record(
-        actor=actor,
-        action="challenge.phases_set",
-        target=challenge,
-        before={"phases": audit.to_json_value(before)},
-        after={"phases": audit.to_json_value([audit.snapshot(phase, PHASE_FIELDS) for phase in built])},
-    )
-    return list(challenge.phases.all())
+    return _replace_rows(actor, challenge, "phases", built, PHASE_FIELDS)
 
 
 @transaction.atomic
@@ -272,17 +278,7 @@ def challenge_set_criteria(*, actor, challenge: Challenge, criteria) -> list[Cri
         criterion = Criterion(challenge=challenge, **row)
         _full_clean(criterion, field="criteria")
         built.append(criterion)
-    before = list(challenge.criteria.values(*CRITERION_FIELDS))
-    challenge.criteria.all().delete()
-    Criterion.objects.bulk_create(built)
-    audit.record(
-        actor=actor,
-        action="challenge.criteria_set",
-        target=challenge,
-        before={"criteria": before},
-        after={"criteria": [audit.snapshot(criterion, CRITERION_FIELDS) for criterion in built]},
-    )
-    return list(challenge.criteria.all())
+    return _replace_rows(actor, challenge, "criteria", built, CRITERION_FIELDS)
 
 
 @transaction.atomic
@@ -298,17 +294,7 @@ def challenge_set_indicators(*, actor, challenge: Challenge, indicators) -> list
         indicator = Indicator(challenge=challenge, **row)
         _full_clean(indicator, field="indicators")
         built.append(indicator)
-    before = list(challenge.indicators.values(*INDICATOR_FIELDS))
-    challenge.indicators.all().delete()
-    Indicator.objects.bulk_create(built)
-    audit.record(
-        actor=actor,
-        action="challenge.indicators_set",
-        target=challenge,
-        before={"indicators": audit.to_json_value(before)},
-        after={"indicators": audit.to_json_value([audit.snapshot(row, INDICATOR_FIELDS) for row in built])},
-    )
-    return list(challenge.indicators.all())
+    return _replace_rows(actor, challenge, "indicators", built, INDICATOR_FIELDS)
 
 
 @transaction.atomic
