@@ -15,6 +15,7 @@ from govtech.challenges.models import (
     PhaseKind,
 )
 from govtech.challenges.services import CHALLENGE_FIELDS, CRITERION_FIELDS, INDICATOR_FIELDS, PHASE_FIELDS
+from govtech.core.forms import MultipleFileField
 from govtech.core.uploads import UploadValidator
 from govtech.funnel.models import Topic
 
@@ -84,23 +85,6 @@ def _number_field(label, *, required=True, help_text="") -> forms.DecimalField:
 
 def _text_area(rows: int = 4) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; the service checks each like a single upload."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        return [super().clean(data, initial)] if data else []
 
 
 # --- the public list -------------------------------------------------------------------

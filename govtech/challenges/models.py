@@ -263,10 +263,18 @@ class Criterion(models.Model):
         return self.name
 
 
+def private_upload_path(instance, filename: str) -> str:
+    """Drafts' documents and submissions are confidential: files live under an unguessable name,
+    outside any public media location (docs/deploy.md), and are served only through views that
+    check who may read them."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"private/challenges/{instance._meta.model_name}/{uuid.uuid4().hex}.{extension}"
+
+
 class ChallengeDocument(models.Model):
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(_("title"), max_length=200)
-    file = models.FileField(_("file"), upload_to="challenges/%Y/%m/", validators=[UploadValidator("document")])
+    file = models.FileField(_("file"), upload_to=private_upload_path, validators=[UploadValidator("document")])
 
     class Meta:
         verbose_name = _("document")
@@ -426,13 +434,6 @@ class Submission(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status != SubmissionStatus.WITHDRAWN
-
-
-def private_upload_path(instance, filename: str) -> str:
-    """Submissions are confidential: files live under an unguessable folder, outside any public
-    media location (docs/deploy.md), and are served only through a view that checks access."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"private/submissions/{uuid.uuid4().hex}.{extension}"
 
 
 class Attachment(models.Model):

@@ -5,11 +5,14 @@ check the shape of a request and refuse fields they do not name; the services de
 
 from collections.abc import Mapping
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from govtech.accounts.models import Organization, User
+from govtech.api.serializers import OrganizationRefSerializer, PersonNameSerializer
 from govtech.challenges.models import (
     Assignment,
     Challenge,
@@ -35,20 +38,6 @@ from govtech.challenges.selectors import Deadline
 from govtech.funnel.models import Topic
 
 # --- output: small references ------------------------------------------------------
-
-
-class ChallengeOrganizationSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Organization
-        fields = ["id", "slug", "name"]
-
-
-class ChallengePersonSerializer(serializers.ModelSerializer):
-    """Only the name: e-mail addresses are never part of a challenge."""
-
-    class Meta:
-        model = User
-        fields = ["id", "full_name"]
 
 
 class ChallengeRefSerializer(serializers.ModelSerializer):
@@ -102,7 +91,7 @@ class ChallengePhaseSerializer(serializers.ModelSerializer):
 
 
 class ChallengeListSerializer(serializers.ModelSerializer):
-    owner = ChallengeOrganizationSerializer(read_only=True)
+    owner = OrganizationRefSerializer(read_only=True)
     topic = serializers.ChoiceField(choices=Topic.choices, read_only=True)
     status = serializers.ChoiceField(choices=ChallengeStatus.choices, read_only=True)
     next_deadline = serializers.DateTimeField(
@@ -127,12 +116,24 @@ class ChallengeIndicatorSerializer(serializers.ModelSerializer):
         fields = ["metric", "unit", "baseline", "target"]
 
 
+def _absolute(context, path: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request else path
+
+
 class ChallengeDocumentSerializer(serializers.ModelSerializer):
-    url = serializers.FileField(source="file", read_only=True, use_url=True)
+    """Files are linked through the page that checks who may read them, never a media address."""
+
+    url = serializers.SerializerMethodField()
 
     class Meta:
         model = ChallengeDocument
         fields = ["id", "title", "url"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, document) -> str:
+        path = reverse("challenges:document-download", args=[document.challenge.slug, document.pk])
+        return _absolute(self.context, path)
 
 
 class ChallengeQuestionSerializer(serializers.ModelSerializer):
@@ -297,8 +298,13 @@ class ReviewCycleSerializer(serializers.ModelSerializer):
 class SubmissionAttachmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
-    url = serializers.FileField(source="file", use_url=True)
+    url = serializers.SerializerMethodField(help_text="Served only to those who may read the submission.")
     sha256 = serializers.CharField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, attachment) -> str:
+        path = reverse("challenges:attachment-download", args=[attachment.submission_id, attachment.pk])
+        return _absolute(self.context, path)
 
 
 class SubmissionReceiptSerializer(serializers.ModelSerializer):
@@ -311,7 +317,7 @@ class SubmissionListSerializer(serializers.ModelSerializer):
     challenge = ChallengeRefSerializer(source="phase.challenge", read_only=True)
     phase = PhaseRefSerializer(read_only=True)
     cycle = serializers.IntegerField(source="cycle.number", read_only=True, help_text="The review cycle, from 0.")
-    supplier = ChallengeOrganizationSerializer(read_only=True)
+    supplier = OrganizationRefSerializer(read_only=True)
     status = serializers.ChoiceField(choices=SubmissionStatus.choices, read_only=True)
     deadline = serializers.DateTimeField(read_only=True, help_text="Editable and withdrawable until then.")
 
@@ -420,7 +426,7 @@ class AssignmentSerializer(AssignmentListSerializer):
 class EvaluationSerializer(serializers.ModelSerializer):
     """An evaluation as ``selectors.visible_assignments`` lets the actor read it."""
 
-    expert = ChallengePersonSerializer(read_only=True)
+    expert = PersonNameSerializer(read_only=True)
     conflict = serializers.ChoiceField(choices=Declaration.choices, read_only=True)
     scores = CriterionScoreSerializer(many=True, read_only=True)
 
@@ -430,7 +436,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
 
 
 class PanelAssignmentSerializer(serializers.ModelSerializer):
-    expert = ChallengePersonSerializer(read_only=True)
+    expert = PersonNameSerializer(read_only=True)
     conflict = serializers.ChoiceField(choices=Declaration.choices, read_only=True)
 
     class Meta:
@@ -439,7 +445,7 @@ class PanelAssignmentSerializer(serializers.ModelSerializer):
 
 
 class PanelSubmissionSerializer(serializers.ModelSerializer):
-    supplier = ChallengeOrganizationSerializer(read_only=True)
+    supplier = OrganizationRefSerializer(read_only=True)
     status = serializers.ChoiceField(choices=SubmissionStatus.choices, read_only=True)
     assignments = PanelAssignmentSerializer(many=True, read_only=True)
 
@@ -449,7 +455,7 @@ class PanelSubmissionSerializer(serializers.ModelSerializer):
 
 
 class RankedSubmissionSerializer(serializers.ModelSerializer):
-    supplier = ChallengeOrganizationSerializer(read_only=True)
+    supplier = OrganizationRefSerializer(read_only=True)
     status = serializers.ChoiceField(choices=SubmissionStatus.choices, read_only=True)
 
     class Meta:

@@ -12,8 +12,9 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from govtech.accounts.models import Organization, User
+from govtech.accounts.models import Organization
 from govtech.api.inputs import valid_input
+from govtech.api.serializers import OrganizationRefSerializer, PersonNameSerializer
 from govtech.funnel import access, selectors, services
 from govtech.funnel.models import (
     DecisionStatus,
@@ -68,22 +69,8 @@ IntakeStateField = _enum_field("IntakeStateEnum", IntakeState.choices)
 # --- output ---------------------------------------------------------------
 
 
-class FunnelOrganizationSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Organization
-        fields = ["slug", "name"]
-
-
-class FunnelPersonSerializer(serializers.ModelSerializer):
-    """Only the name: an initiative's page is public, people's e-mail addresses are not."""
-
-    class Meta:
-        model = User
-        fields = ["id", "full_name"]
-
-
 class InitiativeSerializer(serializers.ModelSerializer):
-    sponsor = FunnelOrganizationSerializer(read_only=True)
+    sponsor = OrganizationRefSerializer(read_only=True)
     instrument = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     topic = TopicField(read_only=True)
@@ -113,8 +100,8 @@ class InitiativeSerializer(serializers.ModelSerializer):
 
 
 class TeamMemberSerializer(serializers.ModelSerializer):
-    user = FunnelPersonSerializer(read_only=True)
-    organization = FunnelOrganizationSerializer(read_only=True)
+    user = PersonNameSerializer(read_only=True)
+    organization = OrganizationRefSerializer(read_only=True)
     role = TeamRoleField(read_only=True)
 
     class Meta:
@@ -139,8 +126,8 @@ class GoalSerializer(serializers.ModelSerializer):
 
 
 class GateDecisionSerializer(serializers.ModelSerializer):
-    proposed_by = FunnelPersonSerializer(read_only=True)
-    decided_by = FunnelPersonSerializer(read_only=True)
+    proposed_by = PersonNameSerializer(read_only=True)
+    decided_by = PersonNameSerializer(read_only=True)
     evidence_links = serializers.ListField(child=serializers.URLField(), read_only=True)
     goals = GoalSerializer(many=True, read_only=True)
     from_stage = StageField(read_only=True)
@@ -200,7 +187,7 @@ class InitiativeDetailSerializer(InitiativeSerializer):
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
-    owner = FunnelOrganizationSerializer(read_only=True)
+    owner = OrganizationRefSerializer(read_only=True)
     kind = InstrumentKindField(read_only=True)
     status = InstrumentStatusField(read_only=True)
     stages = serializers.ListField(child=FunnelStageField(), read_only=True)

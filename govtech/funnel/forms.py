@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govtech.accounts.models import OrganizationKind
 from govtech.accounts.selectors import agency_choices, organization_list
+from govtech.core.forms import MultipleFileField
 from govtech.core.uploads import UploadValidator
 from govtech.funnel.models import InstrumentKind, InstrumentStatus, Origin, Topic
 from govtech.funnel.selectors import InitiativeFilters, instrument_choices
@@ -116,23 +117,6 @@ class InstrumentFilterForm(forms.Form):
 
 
 # --- gate decisions ------------------------------------------------------------
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; each is checked like a single upload."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        return [super().clean(data, initial)] if data else []
 
 
 MOVE_LABELS = {

@@ -193,7 +193,8 @@ def test_the_detail_shows_the_public_parts_and_nothing_private(api_client_for, p
         (booked.pk, "Зал 2", True),
     ]
     assert body["indicators"] == [{"metric": "Ожидание", "unit": "дней", "baseline": "12.00", "target": "6.00"}]
-    assert body["documents"][0]["url"] == "http://testserver/media/challenges/2026/03/terms.pdf"
+    document = body["documents"][0]
+    assert document["url"] == f"http://testserver/challenges/parking/documents/{document['id']}/"
     assert [(c["weight"], c["scale_max"]) for c in body["criteria"]] == [(60, 10), (40, 10)]
     assert body["owner"] == {"id": agency.pk, "slug": agency.slug, "name": agency.name}
     assert body["questions_open"] is True
@@ -787,7 +788,11 @@ def test_a_multipart_submission_carries_attachments(api_client_for, published, s
     assert response.status_code == 201, response.content
     body = response.json()
     assert sorted(a["title"] for a in body["attachments"]) == ["plan.pdf", "team.pdf"]
-    assert all(a["url"].startswith("http://testserver/media/submissions/") for a in body["attachments"])
+    # Links go through the page that checks access, never to a media address.
+    assert all(
+        a["url"] == f"http://testserver/challenges/submissions/{body['id']}/attachments/{a['id']}/"
+        for a in body["attachments"]
+    )
     submission = Submission.objects.get(pk=body["id"])
     assert submission.attachments.count() == 2
     keep, drop = body["attachments"]

@@ -20,7 +20,7 @@ def test_attachments_get_random_private_names(people, supplier, settings, tmp_pa
         **sections(),
     )
     names = [attachment.file.name for attachment in submission.attachments.all()]
-    assert all(name.startswith("private/submissions/") and name.endswith(".pdf") for name in names)
+    assert all(name.startswith("private/challenges/attachment/") and name.endswith(".pdf") for name in names)
     assert not any("secret" in name for name in names)
     assert len(set(names)) == 2
     assert [attachment.title for attachment in submission.attachments.all()] == ["our-secret-plan.pdf"] * 2

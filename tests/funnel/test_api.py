@@ -131,7 +131,7 @@ def test_create_matrix(api_client_for, role, expected, agency):
         return
     body = response.json()
     initiative = Initiative.objects.get(slug=body["slug"])
-    assert (body["stage"], body["sponsor"]) == ("idea", {"slug": agency.slug, "name": agency.name})
+    assert (body["stage"], body["sponsor"]) == ("idea", {"id": agency.pk, "slug": agency.slug, "name": agency.name})
     assert sorted(body["tags"]) == ["датчики", "шум"]
     assert [(s["stage"], s["exited_at"]) for s in body["stays"]] == [("idea", None)]
     assert initiative.stays.get(exited_at__isnull=True).stage == Stage.IDEA
@@ -493,7 +493,11 @@ def test_the_detail_shows_the_team(api_client_for, people, initiative, supplier)
         "user": {"id": people["supplier_admin"].pk, "full_name": people["supplier_admin"].full_name},
         "organization": None,
     } in team
-    assert {"role": "developer", "user": None, "organization": {"slug": supplier.slug, "name": supplier.name}} in team
+    assert {
+        "role": "developer",
+        "user": None,
+        "organization": {"id": supplier.pk, "slug": supplier.slug, "name": supplier.name},
+    } in team
     assert "email" not in str(team)
 
 
