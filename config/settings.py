@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "govtech.notifications",
     "govtech.funnel",
     "govtech.challenges",
+    "govtech.participation",
     "govtech.web",
     "govtech.api",
 ]
@@ -192,6 +193,14 @@ STORAGES = {
     },
 }
 GOVTECH_UPLOAD_MAX_BYTES = env_int("GOVTECH_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+
+# --- residents' participation ---
+GOVTECH_IDEA_ANSWER_DAYS = env_int("GOVTECH_IDEA_ANSWER_DAYS", 30)  # an agency answers an idea within this
+GOVTECH_AUTO_HIDE_REPORTS = env_int("GOVTECH_AUTO_HIDE_REPORTS", 3)  # reports that hide content until reviewed
+GOVTECH_COMMENT_EDIT_MINUTES = env_int("GOVTECH_COMMENT_EDIT_MINUTES", 15)
+GOVTECH_IDEAS_PER_HOUR = env_int("GOVTECH_IDEAS_PER_HOUR", 5)  # per account; stories count the same
+GOVTECH_COMMENTS_PER_HOUR = env_int("GOVTECH_COMMENTS_PER_HOUR", 30)
+GOVTECH_IDEA_MAX_FILES = env_int("GOVTECH_IDEA_MAX_FILES", 5)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -274,6 +283,10 @@ SPECTACULAR_SETTINGS = {
         "WindowStateEnum": "govtech.challenges.models.WindowState",
         "ConflictDeclarationEnum": "govtech.challenges.models.Declaration",
         "LicenceEnum": "govtech.challenges.models.Licence",
+        "IdeaStatusEnum": "govtech.participation.models.IdeaStatus",
+        "CallModerationEnum": "govtech.participation.models.Moderation",
+        "ReportReasonEnum": "govtech.participation.models.ReportReason",
+        "PointsKindEnum": "govtech.participation.models.PointsKind",
     },
 }
 

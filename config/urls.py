@@ -20,6 +20,7 @@ urlpatterns = [
     path("notifications/", include("govtech.notifications.urls")),
     path("funnel/", include("govtech.funnel.urls")),
     path("challenges/", include("govtech.challenges.urls")),
+    path("ideas/", include("govtech.participation.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("govtech.api.urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

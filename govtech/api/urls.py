@@ -6,6 +6,7 @@ from govtech.core import api as core_api
 from govtech.funnel import analytics_api as funnel_analytics_api
 from govtech.funnel import api as funnel_api
 from govtech.notifications import api as notifications_api
+from govtech.participation import api as participation_api
 
 urlpatterns = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
@@ -34,4 +35,9 @@ urlpatterns = [
     path("audit-events/", core_api.AuditEventListView.as_view(), name="audit-event-list"),
 ]
 
-urlpatterns += funnel_api.urlpatterns + funnel_analytics_api.urlpatterns + challenges_api.urlpatterns
+urlpatterns += (
+    funnel_api.urlpatterns
+    + funnel_analytics_api.urlpatterns
+    + challenges_api.urlpatterns
+    + participation_api.urlpatterns
+)

@@ -13,6 +13,7 @@ from govtech.challenges.models import (
     Question,
     ReviewCycle,
     Submission,
+    SubmissionStatus,
 )
 
 
@@ -56,6 +57,7 @@ def access_assignment(*, actor, pk) -> Assignment:
         Assignment.objects.select_related("submission__phase__challenge", "submission__supplier", "submission__cycle")
         .filter(pk=_int(pk), expert_id=getattr(actor, "pk", None))
         .exclude(conflict=Declaration.RECUSED)
+        .exclude(submission__status=SubmissionStatus.WITHDRAWN)
         .first()
     )
     if assignment is None:

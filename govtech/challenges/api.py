@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from govtech.accounts.selectors import agency_choices
-from govtech.api.inputs import valid_input
+from govtech.api.inputs import EmptyInput, valid_input
 from govtech.challenges import access, exports, selectors, services
 from govtech.challenges.models import Challenge, ReviewCycle
 from govtech.challenges.serializers import (
@@ -39,7 +39,6 @@ from govtech.challenges.serializers import (
     ConsultationSlotInputSerializer,
     ConsultationSlotSerializer,
     CriteriaInputSerializer,
-    EmptyInput,
     EvaluationSerializer,
     IndicatorsInputSerializer,
     PanelAssignResultSerializer,
@@ -58,32 +57,6 @@ from govtech.challenges.serializers import (
 from govtech.core.errors import Conflict
 
 # --- helpers -------------------------------------------------------------------
-
-
-def _flatten(detail, prefix: str = "") -> dict:
-    """Nested input errors as one level of dotted names ("phases.1.closes_at"), so every field
-    error reaches the client as a readable message under the field it belongs to."""
-    if isinstance(detail, dict):
-        flat = {}
-        for key, value in detail.items():
-            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-        return flat
-    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
-        flat = {}
-        for index, item in enumerate(detail):
-            flat.update(_flatten(item, f"{prefix}.{index}"))
-        return flat
-    return {prefix: detail if isinstance(detail, list) else [detail]} if detail else {}
-
-
-def valid(serializer_class, data, **kwargs) -> dict:
-    """``valid_input`` with nested field errors flattened (see ``_flatten``)."""
-    try:
-        return valid_input(serializer_class, data, **kwargs)
-    except ValidationError as exc:
-        if isinstance(exc.detail, dict):
-            raise ValidationError(_flatten(exc.detail)) from exc
-        raise
 
 
 def _owner_id(value: str | None) -> int | None:
@@ -108,6 +81,11 @@ def _challenge_filters(data: dict) -> selectors.ChallengeFilters:
     )
 
 
+def _may_see_places(user, challenge: Challenge) -> bool:
+    """Where a consultation happens is for those who may book or run one, as on the page."""
+    return user.has_perm("challenges.manage_slots", challenge) or user.has_perm("challenges.ask_question", challenge)
+
+
 def _challenge_detail(request, challenge: Challenge) -> dict:
     now = timezone.now()
     parts = {
@@ -120,7 +98,7 @@ def _challenge_detail(request, challenge: Challenge) -> dict:
         "results": selectors.published_results(challenge),
     }
     challenge.next_deadline = selectors.next_deadline(challenge, parts["phases"], now=now)
-    context = {"request": request, "now": now, "parts": parts}
+    context = {"request": request, "now": now, "parts": parts, "show_place": _may_see_places(request.user, challenge)}
     return ChallengeDetailSerializer(challenge, context=context).data
 
 
@@ -175,7 +153,7 @@ class ChallengeListView(_ChallengeListBase):
 
     @extend_schema(request=ChallengeCreateSerializer, responses={201: ChallengeDetailSerializer})
     def post(self, request):
-        data = valid(ChallengeCreateSerializer, request.data)
+        data = valid_input(ChallengeCreateSerializer, request.data)
         challenge = services.challenge_create(actor=request.user, **data)
         return Response(_challenge_detail(request, challenge), status=status.HTTP_201_CREATED)
 
@@ -207,7 +185,7 @@ class ChallengeDetailView(APIView):
     @extend_schema(request=ChallengeUpdateSerializer, responses=ChallengeDetailSerializer)
     def patch(self, request, slug):
         challenge = access.access_challenge(actor=request.user, slug=slug)
-        data = valid(ChallengeUpdateSerializer, request.data)
+        data = valid_input(ChallengeUpdateSerializer, request.data)
         challenge = services.challenge_update(actor=request.user, challenge=challenge, **data)
         return Response(_challenge_detail(request, challenge))
 
@@ -222,7 +200,7 @@ class _ChallengeAction(APIView):
 
     def post(self, request, slug):
         challenge = access.access_challenge(actor=request.user, slug=slug)
-        data = valid(self.input_serializer, request.data)
+        data = valid_input(self.input_serializer, request.data)
         self.act(request.user, challenge, data)
         challenge = access.access_challenge(actor=request.user, slug=slug)
         return Response(_challenge_detail(request, challenge))
@@ -282,7 +260,7 @@ class _ChallengeListPut(APIView):
 
     def put(self, request, slug):
         challenge = access.access_challenge(actor=request.user, slug=slug)
-        data = valid(self.input_serializer, request.data)
+        data = valid_input(self.input_serializer, request.data)
         self.replace(request.user, challenge, data[self.key])
         challenge = access.access_challenge(actor=request.user, slug=slug)
         return Response(_challenge_detail(request, challenge))
@@ -351,7 +329,7 @@ class QuestionListView(APIView):
     @extend_schema(request=ChallengeQuestionInputSerializer, responses={201: ChallengeQuestionSerializer})
     def post(self, request, slug):
         challenge = access.access_challenge(actor=request.user, slug=slug)
-        data = valid(ChallengeQuestionInputSerializer, request.data)
+        data = valid_input(ChallengeQuestionInputSerializer, request.data)
         question = services.question_ask(actor=request.user, challenge=challenge, text=data["text"])
         return Response(ChallengeQuestionSerializer(question).data, status=status.HTTP_201_CREATED)
 
@@ -361,7 +339,7 @@ class QuestionAnswerView(APIView):
     def post(self, request, slug, question_id):
         challenge = access.access_challenge(actor=request.user, slug=slug)
         question = access.access_question(challenge=challenge, pk=question_id)
-        data = valid(AnswerInputSerializer, request.data)
+        data = valid_input(AnswerInputSerializer, request.data)
         question = services.question_answer(actor=request.user, question=question, answer=data["answer"])
         return Response(ChallengeQuestionSerializer(question).data)
 
@@ -372,14 +350,17 @@ class SlotListView(APIView):
     @extend_schema(responses=ConsultationSlotSerializer(many=True))
     def get(self, request, slug):
         challenge = access.access_challenge(actor=request.user, slug=slug)
-        return Response(ConsultationSlotSerializer(selectors.slots_of(challenge), many=True).data)
+        context = {"show_place": _may_see_places(request.user, challenge)}
+        return Response(ConsultationSlotSerializer(selectors.slots_of(challenge), many=True, context=context).data)
 
     @extend_schema(request=ConsultationSlotInputSerializer, responses={201: ConsultationSlotSerializer})
     def post(self, request, slug):
         challenge = access.access_challenge(actor=request.user, slug=slug)
-        data = valid(ConsultationSlotInputSerializer, request.data)
+        data = valid_input(ConsultationSlotInputSerializer, request.data)
         slot = services.slot_create(actor=request.user, challenge=challenge, **data)
-        return Response(ConsultationSlotSerializer(slot).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ConsultationSlotSerializer(slot, context={"show_place": True}).data, status=status.HTTP_201_CREATED
+        )
 
 
 class SlotDetailView(APIView):
@@ -397,15 +378,16 @@ class SlotBookingView(APIView):
     def post(self, request, slug, slot_id):
         challenge = access.access_challenge(actor=request.user, slug=slug)
         slot = access.access_slot(challenge=challenge, pk=slot_id)
-        data = valid(SlotBookingInputSerializer, request.data)
+        data = valid_input(SlotBookingInputSerializer, request.data)
         slot = services.slot_book(actor=request.user, slot=slot, supplier=data["supplier"])
-        return Response(ConsultationSlotSerializer(slot).data)
+        return Response(ConsultationSlotSerializer(slot, context={"show_place": True}).data)
 
     @extend_schema(request=None, responses=ConsultationSlotSerializer)
     def delete(self, request, slug, slot_id):
         challenge = access.access_challenge(actor=request.user, slug=slug)
         slot = access.access_slot(challenge=challenge, pk=slot_id)
-        return Response(ConsultationSlotSerializer(services.slot_cancel_booking(actor=request.user, slot=slot)).data)
+        slot = services.slot_cancel_booking(actor=request.user, slot=slot)
+        return Response(ConsultationSlotSerializer(slot, context={"show_place": True}).data)
 
 
 # --- phases, cycles and the panel ------------------------------------------------------
@@ -423,7 +405,7 @@ class PhaseSubmitView(APIView):
     def post(self, request, slug, number):
         challenge = access.access_challenge(actor=request.user, slug=slug)
         phase = access.access_phase(challenge=challenge, number=number)
-        data = valid(SubmissionInputSerializer, request.data)
+        data = valid_input(SubmissionInputSerializer, request.data)
         is_new = not selectors.has_submission(phase=phase, supplier=data["supplier"])
         submission = services.submission_submit(actor=request.user, phase=phase, **data)
         submission = access.access_submission(actor=request.user, pk=submission.pk)
@@ -440,7 +422,7 @@ class PublishResultsView(APIView):
     def post(self, request, slug, number):
         challenge = access.access_challenge(actor=request.user, slug=slug)
         phase = access.access_phase(challenge=challenge, number=number)
-        valid(EmptyInput, request.data)
+        valid_input(EmptyInput, request.data)
         phase = services.phase_publish_results(actor=request.user, phase=phase)
         return Response(ChallengePhaseSerializer(phase, context={"now": timezone.now()}).data)
 
@@ -473,7 +455,7 @@ class PanelAssignView(APIView):
     @extend_schema(request=None, responses=PanelAssignResultSerializer)
     def post(self, request, slug, number, cycle):
         review_cycle = _cycle(request, slug, number, cycle)
-        valid(EmptyInput, request.data)
+        valid_input(EmptyInput, request.data)
         return Response({"added": services.panel_assign(actor=request.user, cycle=review_cycle)})
 
 
@@ -483,7 +465,7 @@ class PanelCloseView(APIView):
     @extend_schema(request=None, responses=ReviewCycleSerializer)
     def post(self, request, slug, number, cycle):
         review_cycle = _cycle(request, slug, number, cycle)
-        valid(EmptyInput, request.data)
+        valid_input(EmptyInput, request.data)
         return Response(ReviewCycleSerializer(services.panel_close(actor=request.user, cycle=review_cycle)).data)
 
 
@@ -530,7 +512,7 @@ class SubmissionWithdrawView(APIView):
     @extend_schema(request=None, responses=SubmissionSerializer)
     def post(self, request, pk):
         submission = access.access_submission(actor=request.user, pk=pk)
-        valid(EmptyInput, request.data)
+        valid_input(EmptyInput, request.data)
         services.submission_withdraw(actor=request.user, submission=submission)
         return Response(_submission_detail(request, access.access_submission(actor=request.user, pk=pk)))
 
@@ -541,7 +523,7 @@ class SubmissionDecisionView(APIView):
     @extend_schema(request=SubmissionDecisionInputSerializer, responses=SubmissionSerializer)
     def post(self, request, pk):
         submission = access.access_submission(actor=request.user, pk=pk)
-        data = valid(SubmissionDecisionInputSerializer, request.data)
+        data = valid_input(SubmissionDecisionInputSerializer, request.data)
         services.submission_decide(actor=request.user, submission=submission, **data)
         return Response(_submission_detail(request, access.access_submission(actor=request.user, pk=pk)))
 
@@ -552,7 +534,7 @@ class SubmissionAssignmentView(APIView):
     @extend_schema(request=AssignmentInputSerializer, responses={201: PanelSubmissionSerializer})
     def post(self, request, pk):
         submission = access.access_submission(actor=request.user, pk=pk)
-        data = valid(AssignmentInputSerializer, request.data)
+        data = valid_input(AssignmentInputSerializer, request.data)
         services.assignment_create(actor=request.user, submission=submission, expert=data["expert"])
         panel = selectors.panel_submissions(submission.cycle).get(pk=submission.pk)
         return Response(PanelSubmissionSerializer(panel).data, status=status.HTTP_201_CREATED)
@@ -565,7 +547,8 @@ class SubmissionEvaluationsView(APIView):
     def get(self, request, pk):
         submission = access.access_submission(actor=request.user, pk=pk)
         evaluations = selectors.visible_assignments(actor=request.user, submission=submission)
-        return Response(EvaluationSerializer(evaluations, many=True).data)
+        context = {"show_experts": request.user.is_operator, "reader_id": request.user.pk}
+        return Response(EvaluationSerializer(evaluations, many=True, context=context).data)
 
 
 # --- expert assignments -------------------------------------------------------------
@@ -598,7 +581,7 @@ class AssignmentConflictView(APIView):
     @extend_schema(request=ConflictInputSerializer, responses=AssignmentListSerializer)
     def post(self, request, pk):
         assignment = access.access_assignment(actor=request.user, pk=pk)
-        data = valid(ConflictInputSerializer, request.data)
+        data = valid_input(ConflictInputSerializer, request.data)
         assignment = services.conflict_declare(actor=request.user, assignment=assignment, **data)
         return Response(AssignmentListSerializer(assignment).data)
 
@@ -609,7 +592,7 @@ class AssignmentScoresView(APIView):
     @extend_schema(request=ScoresInputSerializer, responses=AssignmentSerializer)
     def put(self, request, pk):
         assignment = access.access_assignment(actor=request.user, pk=pk)
-        data = valid(ScoresInputSerializer, request.data)
+        data = valid_input(ScoresInputSerializer, request.data)
         scores = {key: (entry["value"], entry["comment"]) for key, entry in data["scores"].items()}
         services.scores_save(actor=request.user, assignment=assignment, scores=scores, complete=data["complete"])
         return Response(_assignment_detail(request, access.access_assignment(actor=request.user, pk=pk)))

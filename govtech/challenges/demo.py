@@ -1,7 +1,7 @@
 """Demo content for challenges: the study's cases (``demo_cases.py``) as ten challenges that
 between them are in every state of the lifecycle, with submissions from the demo suppliers,
-expert panels (one expert recused), decisions that carried the winners into the funnel,
-published results, the public Q&A and consultation slots.
+expert panels (one expert recused), decisions, published results that carried the winners
+into the funnel, the public Q&A and consultation slots.
 
 Everything goes through the services, as in real use, so the audit log records it and the
 funnel link is the real one. The services read the clock, so each challenge's history is played
@@ -515,8 +515,9 @@ class _Seeder:
         self._score(replacement, 0.75)
 
     def _rolling(self) -> None:
-        """Rolling intake in 15-day cycles: two cycles decided (one winner each went into the
-        funnel), the third takes submissions now; consultations before applying."""
+        """Rolling intake in 15-day cycles: two cycles decided (one winner each, to reach the
+        funnel when the phase's results are published), the third takes submissions now;
+        consultations before applying."""
         owner = self.agency_admin
         with self._history(-50) as timeline:
             challenge = self._challenge("cav-dangerous-road-sections", owner, timeline, [(-40, 140), (150, 330)])

@@ -61,6 +61,7 @@ def is_cleared_expert(user, submission) -> bool:
     return (
         is_signed_in(user)
         and isinstance(submission, Submission)
+        and submission.is_active
         and Assignment.objects.filter(submission=submission, expert=user, conflict=Declaration.NONE).exists()
     )
 
@@ -72,6 +73,7 @@ def is_owner_after_deadline(user, submission) -> bool:
 
     return (
         isinstance(submission, Submission)
+        and submission.is_active
         and is_owner_member(user, submission)
         and timezone.now() >= submission.cycle.ends_at
     )

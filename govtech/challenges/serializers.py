@@ -3,15 +3,13 @@
 Output serializers only read what selectors and access helpers hand them. Input serializers
 check the shape of a request and refuse fields they do not name; the services decide the rest."""
 
-from collections.abc import Mapping
-
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from govtech.accounts.models import Organization, User
+from govtech.api.inputs import StrictInput
 from govtech.api.serializers import OrganizationRefSerializer, PersonNameSerializer
 from govtech.challenges.models import (
     Assignment,
@@ -147,13 +145,19 @@ class ChallengeQuestionSerializer(serializers.ModelSerializer):
 
 
 class ConsultationSlotSerializer(serializers.ModelSerializer):
-    """Free or booked; which supplier booked it is not public."""
+    """Free or booked; which supplier booked it is not public, and the place (often a meeting
+    link) only for suppliers' staff, the owner and operators (``context["show_place"]``)."""
 
     is_booked = serializers.BooleanField(read_only=True)
+    place = serializers.SerializerMethodField()
 
     class Meta:
         model = ConsultationSlot
         fields = ["id", "starts_at", "duration_minutes", "place", "is_booked"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_place(self, slot) -> str | None:
+        return slot.place if self.context.get("show_place") else None
 
 
 class CriterionMeanSerializer(serializers.Serializer):
@@ -275,7 +279,7 @@ class ChallengeDetailSerializer(ChallengeListSerializer):
 
     @extend_schema_field(ConsultationSlotSerializer(many=True))
     def get_slots(self, challenge) -> list:
-        return ConsultationSlotSerializer(self._part("slots"), many=True).data
+        return ConsultationSlotSerializer(self._part("slots"), many=True, context=self.context).data
 
     @extend_schema_field(PhaseResultsSerializer(many=True))
     def get_results(self, challenge) -> list:
@@ -424,15 +428,24 @@ class AssignmentSerializer(AssignmentListSerializer):
 
 
 class EvaluationSerializer(serializers.ModelSerializer):
-    """An evaluation as ``selectors.visible_assignments`` lets the actor read it."""
+    """An evaluation as ``selectors.visible_assignments`` lets the actor read it. Experts are named
+    to operators only (``context["show_experts"]``); ``is_mine`` marks the reader's own."""
 
-    expert = PersonNameSerializer(read_only=True)
+    expert = serializers.SerializerMethodField()
+    is_mine = serializers.SerializerMethodField()
     conflict = serializers.ChoiceField(choices=Declaration.choices, read_only=True)
     scores = CriterionScoreSerializer(many=True, read_only=True)
 
     class Meta:
         model = Assignment
-        fields = ["id", "expert", "conflict", "completed_at", "scores"]
+        fields = ["id", "expert", "is_mine", "conflict", "completed_at", "scores"]
+
+    @extend_schema_field(PersonNameSerializer(allow_null=True))
+    def get_expert(self, assignment):
+        return PersonNameSerializer(assignment.expert).data if self.context.get("show_experts") else None
+
+    def get_is_mine(self, assignment) -> bool:
+        return assignment.expert_id == self.context.get("reader_id")
 
 
 class PanelAssignmentSerializer(serializers.ModelSerializer):
@@ -486,28 +499,6 @@ class PanelAssignResultSerializer(serializers.Serializer):
 
 
 # --- input -------------------------------------------------------------------------
-
-
-class StrictInput(serializers.Serializer):
-    """Refuses any field it does not name: a misspelt field must not be dropped in silence."""
-
-    def to_internal_value(self, data):
-        unknown = {}
-        if isinstance(data, Mapping):
-            unknown = {name: [_("Unknown field.")] for name in sorted(set(data) - set(self.fields))}
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if not isinstance(exc.detail, dict):
-                raise
-            raise serializers.ValidationError({**exc.detail, **unknown}) from exc
-        if unknown:
-            raise serializers.ValidationError(unknown)
-        return value
-
-
-class EmptyInput(StrictInput):
-    """Actions that take no input."""
 
 
 class ChallengeFilterSerializer(serializers.Serializer):
@@ -647,7 +638,10 @@ class SubmissionInputSerializer(StrictInput):
         child=serializers.FileField(), required=False, max_length=20, help_text="Multipart only."
     )
     remove_attachments = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=100, help_text="Attachment ids."
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        max_length=100,
+        help_text="Attachment ids.",
     )
 
 

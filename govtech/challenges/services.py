@@ -425,6 +425,8 @@ def challenge_start_evaluation(*, actor, challenge: Challenge) -> Challenge:
     last = challenge.phases.order_by("-number").first()
     if last is None or timezone.now() < last.closes_at:
         raise Conflict(_("The last phase is still open for submissions."), code="phase_open")
+    if challenge.phases.filter(number__lt=last.number, results_published_at__isnull=True).exists():
+        raise Conflict(_("Publish the results of the earlier phases first."), code="earlier_phase_open")
     return _set_status(actor, challenge, ChallengeStatus.EVALUATION)
 
 
@@ -798,11 +800,17 @@ def submission_submit(
     return submission
 
 
+MAX_ID = 2**63 - 1
+
+
 def _ids(values, *, field: str) -> list[int]:
     try:
-        return [int(value) for value in values]
+        ids = [int(value) for value in values]
     except (TypeError, ValueError) as exc:
         raise ServiceError(_("Choose from the list."), field=field) from exc
+    if any(not 0 < pk <= MAX_ID for pk in ids):
+        raise ServiceError(_("Choose from the list."), field=field)
+    return ids
 
 
 def _check_attachments(attachments) -> list[tuple]:
@@ -856,6 +864,23 @@ def _require_panel_open(cycle: ReviewCycle) -> None:
         raise Conflict(_("The panel for these submissions is closed."), code="panel_closed")
 
 
+def _require_active(submission: Submission) -> None:
+    if not submission.is_active:
+        raise Conflict(_("This submission was withdrawn."), code="withdrawn")
+
+
+def _require_evaluation_time(cycle: ReviewCycle) -> None:
+    """Experts read and score only what can no longer change: after the cycle's deadline, until
+    the panel closes. (They may be lined up earlier.)"""
+    _require_panel_open(cycle)
+    if timezone.now() < cycle.ends_at:
+        raise Conflict(
+            _("Evaluation starts when submissions can no longer change, at %(end)s.")
+            % {"end": format_date(timezone.localtime(cycle.ends_at), "DATETIME_FORMAT")},
+            code="not_yet",
+        )
+
+
 def _candidate_experts(submission: Submission):
     """Experts who may take this submission: active, not already asked, not a member of the supplier."""
     return (
@@ -902,8 +927,7 @@ def assignment_create(*, actor, submission: Submission, expert) -> Assignment:
     require_perm(actor, "challenges.manage_panel", submission.phase.challenge)
     submission = Submission.objects.select_related("phase__challenge", "cycle").get(pk=submission.pk)
     _require_panel_open(_locked_cycle(submission.cycle_id))
-    if not submission.is_active:
-        raise Conflict(_("This submission was withdrawn."), code="withdrawn")
+    _require_active(submission)
     if not getattr(expert, "is_expert", False) or not expert.is_active:
         raise ServiceError(_("Only an active expert can evaluate."), field="expert")
     if Assignment.objects.filter(submission=submission, expert=expert).exists():
@@ -937,11 +961,12 @@ def conflict_declare(*, actor, assignment: Assignment, has_conflict: bool, note:
     expert loses access and another expert is assigned in their place."""
     require_perm(actor, "challenges.declare_conflict", assignment)
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("submission__phase__challenge", "submission__cycle")
         .get(pk=assignment.pk)
     )
-    _require_panel_open(assignment.submission.cycle)
+    _require_evaluation_time(assignment.submission.cycle)
+    _require_active(assignment.submission)
     if assignment.conflict != Declaration.UNDECLARED:
         raise Conflict(_("You have already declared for this submission."), code="already_declared")
     if has_conflict and not (note or "").strip():
@@ -974,19 +999,20 @@ def scores_save(*, actor, assignment: Assignment, scores, complete: bool = False
     every criterion must have a score. Scores can change until the panel closes."""
     require_perm(actor, "challenges.score", assignment)
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("submission__cycle", "submission__phase")
         .get(pk=assignment.pk)
     )
     if not assignment.may_score:
         raise Conflict(_("Declare that you have no conflict of interest before scoring."), code="not_declared")
-    _require_panel_open(assignment.submission.cycle)
+    _require_evaluation_time(assignment.submission.cycle)
+    _require_active(assignment.submission)
     criteria = {c.pk: c for c in Criterion.objects.filter(challenge_id=assignment.submission.phase.challenge_id)}
     if not isinstance(scores, dict):
         raise ServiceError(_("Send a score for each criterion."), field="scores")
     rows = {}
     for key, entry in scores.items():
-        criterion = criteria.get(int(key)) if str(key).isdigit() else None
+        criterion = criteria.get(_ids([key], field="scores")[0]) if str(key).isascii() else None
         if criterion is None:
             raise ServiceError(_("Unknown criterion."), field="scores")
         value, comment = entry if isinstance(entry, list | tuple) else (entry, "")
@@ -1075,7 +1101,7 @@ def panel_close(*, actor, cycle: ReviewCycle) -> ReviewCycle:
 @transaction.atomic
 def submission_decide(*, actor, submission: Submission, advance: bool, rationale: str) -> Submission:
     """The owner advances a submission (up to the phase's cap) or not, with a rationale, after the
-    panel closed. Advancing carries the supplier's project into the funnel."""
+    panel closed. Publishing the phase's results carries the advanced projects into the funnel."""
     submission = Submission.objects.select_related("phase__challenge", "cycle", "supplier").get(pk=submission.pk)
     challenge = submission.phase.challenge
     require_perm(actor, "challenges.decide", challenge)
@@ -1084,7 +1110,7 @@ def submission_decide(*, actor, submission: Submission, advance: bool, rationale
     # The phase row is the lock that keeps two simultaneous decisions under the cap.
     phase = Phase.objects.select_for_update().get(pk=submission.phase_id)
     submission = (
-        Submission.objects.select_for_update()
+        Submission.objects.select_for_update(of=("self",))
         .select_related("phase__challenge", "cycle", "supplier")
         .get(pk=submission.pk)
     )
@@ -1115,8 +1141,6 @@ def submission_decide(*, actor, submission: Submission, advance: bool, rationale
         target=submission,
         after={"status": submission.status, "rationale": submission.decision_rationale},
     )
-    if advance:
-        _carry_into_funnel(actor, submission)
     return submission
 
 
@@ -1214,6 +1238,11 @@ def phase_publish_results(*, actor, phase: Phase) -> Phase:
             "closed_as_not_advanced": [s.pk for s in undecided],
         },
     )
+    # The funnel hears of the winners when everyone else does: an initiative is public.
+    for submission in phase.submissions.filter(status=SubmissionStatus.ADVANCED).select_related(
+        "phase__challenge", "cycle"
+    ):
+        _carry_into_funnel(actor, submission)
     if is_last:
         challenge.decided_at = now
         _set_status(actor, challenge, ChallengeStatus.DECIDED)

@@ -670,7 +670,8 @@ def _submission_context(request, submission, *, decision_form=None) -> dict:
     now = timezone.now()
     is_submitter = user.is_authenticated and user.has_perm("challenges.act_for_supplier", submission.supplier)
     is_changeable = submission.status == SubmissionStatus.SUBMITTED and now < submission.deadline
-    receipts = list(submission.receipts.all())
+    # A receipt is the supplier's proof; the panel and the owner have no use for it.
+    receipts = list(submission.receipts.all()) if is_submitter or user.is_operator else []
     criteria = list(challenge.criteria.all())
     may_decide = (
         user.has_perm("challenges.decide", challenge)
@@ -838,6 +839,8 @@ def _cycle_entries(request, phase, criteria, now, *, experts) -> list[CycleEntry
     may_decide = user.has_perm("challenges.decide", phase.challenge) and phase.results_published_at is None
     entries = []
     for cycle in selectors.cycles_of(phase):
+        if now < cycle.ends_at and not user.is_operator:
+            continue  # the owner sees who submitted only once submissions can no longer change
         ranking = selectors.ranking(actor=user, cycle=cycle)
         ranked = None
         if ranking is not None:

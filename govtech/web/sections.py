@@ -38,6 +38,7 @@ SECTIONS = [
         "participation",
         _("Residents' ideas"),
         _("Propose ideas, vote, comment, and follow the official answer to each one."),
+        "participation:idea-list",
     ),
     Section("catalog", _("Catalog"), _("Accredited GovTech products that agencies can find, compare and order.")),
     Section(

@@ -29,7 +29,7 @@ from govtech.challenges.models import (
     SubmissionStatus,
 )
 from govtech.core.models import AuditEvent
-from govtech.funnel.models import Topic
+from govtech.funnel.models import Initiative, Topic
 from govtech.funnel.states import Stage
 from tests.challenges.factories import AssignmentFactory, ChallengeFactory, SubmissionFactory
 from tests.challenges.helpers import (
@@ -42,7 +42,7 @@ from tests.challenges.helpers import (
     sections,
     supplier_with_member,
 )
-from tests.factories import AgencyFactory, SupplierFactory, UserFactory
+from tests.factories import AgencyFactory, MembershipFactory, SupplierFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -188,10 +188,13 @@ def test_the_detail_shows_the_public_parts_and_nothing_private(api_client_for, p
     [question] = body["questions"]
     assert sorted(question) == ["answer", "answered_at", "asked_at", "id", "text"]
     assert (question["id"], question["text"], question["answer"]) == (answered.pk, answered.text, answered.answer)
+    # Where a consultation happens (often a meeting link) is not for anonymous readers.
     assert [(s["id"], s["place"], s["is_booked"]) for s in body["slots"]] == [
-        (free.pk, "Зал 1", False),
-        (booked.pk, "Зал 2", True),
+        (free.pk, None, False),
+        (booked.pk, None, True),
     ]
+    as_supplier = api_client_for("supplier_member").get(f"{CHALLENGES}parking/").json()
+    assert [s["place"] for s in as_supplier["slots"]] == ["Зал 1", "Зал 2"]
     assert body["indicators"] == [{"metric": "Ожидание", "unit": "дней", "baseline": "12.00", "target": "6.00"}]
     document = body["documents"][0]
     assert document["url"] == f"http://testserver/challenges/parking/documents/{document['id']}/"
@@ -201,6 +204,45 @@ def test_the_detail_shows_the_public_parts_and_nothing_private(api_client_for, p
     text = str(body)
     for private in [asker.email, asker.full_name, supplier.name, people["agency_admin"].email]:
         assert private not in text
+
+
+PLACE_READERS = {"supplier_admin", "agency_admin", "operator"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_where_a_consultation_happens_is_for_suppliers_the_owner_and_operators(
+    api_client_for, role, supplier, published
+):
+    starts = timezone.now() + timedelta(days=2)
+    ConsultationSlot.objects.create(challenge=published, starts_at=starts, place="https://meet.example.test/free")
+    ConsultationSlot.objects.create(
+        challenge=published,
+        starts_at=starts + timedelta(hours=1),
+        place="https://meet.example.test/x",
+        booked_by=supplier,
+    )
+    client = api_client_for(role)
+    listed = client.get(f"{CHALLENGES}parking/slots/")
+    detail = client.get(f"{CHALLENGES}parking/")
+    assert (listed.status_code, detail.status_code) == (200, 200)
+    expected = (
+        ["https://meet.example.test/free", "https://meet.example.test/x"] if role in PLACE_READERS else [None, None]
+    )
+    assert [slot["place"] for slot in listed.json()] == expected
+    assert [slot["place"] for slot in detail.json()["slots"]] == expected
+    assert [slot["is_booked"] for slot in listed.json()] == [False, True]  # free or booked is public
+    if role not in PLACE_READERS:
+        assert "meet.example.test" not in listed.content.decode() + detail.content.decode()
+
+
+def test_another_agencys_staff_do_not_see_where_a_consultation_happens(api_client_for, published):
+    ConsultationSlot.objects.create(challenge=published, starts_at=timezone.now() + timedelta(days=2), place="Зал 7")
+    member = UserFactory()
+    MembershipFactory(user=member, organization=AgencyFactory())
+    stranger = api_client_for("anonymous")
+    stranger.force_authenticate(member)
+    assert [slot["place"] for slot in stranger.get(f"{CHALLENGES}parking/slots/").json()] == [None]
+    assert [slot["place"] for slot in stranger.get(f"{CHALLENGES}parking/").json()["slots"]] == [None]
 
 
 def test_window_states_follow_the_clock(api_client_for, agency):
@@ -568,6 +610,24 @@ def test_evaluation_waits_for_the_last_phase_to_close(api_client_for, published)
     assert challenges_state() == before
 
 
+def test_evaluation_waits_for_the_results_of_the_earlier_phases(api_client_for, agency):
+    now = timezone.now()
+    challenge = ChallengeFactory(
+        owner=agency,
+        slug="two-phases",
+        phases=[
+            {"opens_at": now - timedelta(days=20), "closes_at": now - timedelta(days=10)},
+            {"opens_at": now - timedelta(days=9), "closes_at": now - timedelta(minutes=1), "kind": "pilot"},
+        ],
+    )
+    owner = api_client_for("agency_admin")
+    before = challenges_state()
+    assert error(_action(owner, challenge.slug, "start-evaluation"), 409)["code"] == "earlier_phase_open"
+    assert challenges_state() == before
+    assert send(owner, "post", f"{CHALLENGES}two-phases/phases/1/publish-results/", {}).status_code == 200
+    assert _action(owner, challenge.slug, "start-evaluation").json()["status"] == "evaluation"
+
+
 @pytest.mark.parametrize(("role", "expected"), matrix(anonymous=401, agency_admin=200, operator=200, others=403))
 def test_cancel_matrix(api_client_for, role, expected, published):
     before = challenges_state()
@@ -743,6 +803,18 @@ def test_cancel_booking_matrix(api_client_for, role, expected, slot, supplier):
     assert slot.booked_by is None
 
 
+@pytest.mark.parametrize(("role", "expected"), matrix(anonymous=401, supplier_admin=409, others=403))
+def test_cancelling_a_free_slot_tells_only_supplier_staff_that_it_is_free(api_client_for, role, expected, slot):
+    before = challenges_state()
+    response = api_client_for(role).delete(f"{CHALLENGES}parking/slots/{slot.pk}/booking/")
+    if expected == 409:
+        assert error(response, 409)["code"] == "slot_free"
+        assert challenges_state() == before
+    else:
+        refused(response, expected, before)
+        assert "not booked" not in response.content.decode()
+
+
 # --- writes: submissions -----------------------------------------------------------------
 
 
@@ -823,6 +895,11 @@ def test_a_file_that_is_not_what_its_name_says_is_refused(api_client_for, publis
         ({"supplier": 999999}, ["supplier"]),
         ({"status": "advanced"}, ["status"]),
         ({"remove_attachments": ["first"]}, ["remove_attachments.0"]),
+        ({"remove_attachments": [0]}, ["remove_attachments.0"]),
+        ({"remove_attachments": [-1]}, ["remove_attachments.0"]),
+        ({"remove_attachments": [2**63]}, ["remove_attachments.0"]),
+        ({"remove_attachments": [1, 10**30]}, ["remove_attachments.1"]),
+        ({"remove_attachments": ["²"]}, ["remove_attachments.0"]),
     ],
 )
 def test_a_bad_submission_is_a_400_naming_the_fields(api_client_for, published, supplier, payload, fields):
@@ -1150,6 +1227,56 @@ def test_a_recused_expert_gets_404_for_the_submission_and_the_assignment(api_cli
     refused(send(client, "put", f"{CHALLENGES}assignments/{own.pk}/scores/", scores), 404, before)
 
 
+def test_an_expert_assigned_early_declares_and_scores_only_from_the_deadline(api_client_for, people, submission):
+    """The ``submission`` fixture's phase is still open: the operator may line experts up already."""
+    operator, client = api_client_for("operator"), api_client_for("expert")
+    url = f"{CHALLENGES}submissions/{submission.pk}/assignments/"
+    assert send(operator, "post", url, {"expert": people["expert"].pk}).status_code == 201
+    assignment = Assignment.objects.get(submission=submission, expert=people["expert"])
+    conflict = f"{CHALLENGES}assignments/{assignment.pk}/conflict/"
+    scores = f"{CHALLENGES}assignments/{assignment.pk}/scores/"
+    payload = {"scores": _scores(submission.phase.challenge, [8, 6]), "complete": True}
+
+    with time_machine.travel(submission.deadline - timedelta(seconds=1), tick=False):
+        before = challenges_state()
+        assert error(send(client, "post", conflict, {"has_conflict": False}), 409)["code"] == "not_yet"
+        assert challenges_state() == before
+        Assignment.objects.filter(pk=assignment.pk).update(conflict=Declaration.NONE)  # as if declared
+        before = challenges_state()
+        assert error(send(client, "put", scores, payload), 409)["code"] == "not_yet"
+        assert challenges_state() == before
+        Assignment.objects.filter(pk=assignment.pk).update(conflict=Declaration.UNDECLARED)
+    with time_machine.travel(submission.deadline, tick=False):
+        assert send(client, "post", conflict, {"has_conflict": False}).json()["conflict"] == "none"
+        body = send(client, "put", scores, payload).json()
+    assert body["completed_at"] is not None
+    assert sorted(s["value"] for s in body["scores"]) == [6, 8]
+
+
+def test_a_withdrawn_submission_is_a_404_for_its_expert_and_the_owner(api_client_for, people, panel):
+    _challenge, submission, own, _other = panel
+    client = api_client_for("expert")
+    urls = [
+        f"{CHALLENGES}assignments/{own.pk}/",
+        f"{CHALLENGES}submissions/{submission.pk}/",
+        f"{CHALLENGES}submissions/{submission.pk}/evaluations/",
+    ]
+    assert all(client.get(url).status_code == 200 for url in urls)
+    assert api_client_for("agency_admin").get(urls[1]).status_code == 200
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.WITHDRAWN)
+    for url in urls:
+        assert error(client.get(url), 404)["code"] == "not_found", url
+    assert client.get(f"{CHALLENGES}assignments/").json()["results"] == []
+    for url in urls[1:]:
+        assert error(api_client_for("agency_admin").get(url), 404)["code"] == "not_found", url
+    before = challenges_state()
+    payload = {"scores": _scores(submission.phase.challenge, [8, 6]), "complete": True}
+    refused(send(client, "put", f"{CHALLENGES}assignments/{own.pk}/scores/", payload), 404, before)
+    # Its supplier and the operator still read it.
+    assert api_client_for("supplier_admin").get(urls[1]).json()["status"] == "withdrawn"
+    assert api_client_for("operator").get(urls[1]).status_code == 200
+
+
 def _scores(challenge, values, comment="") -> dict:
     criteria = list(challenge.criteria.order_by("pk"))
     return {str(c.pk): {"value": v, "comment": comment} for c, v in zip(criteria, values, strict=True)}
@@ -1202,6 +1329,11 @@ def test_scores_are_saved_in_parts_and_handed_in_complete(api_client_for, panel)
         ({"scores": {"{first}": {"value": 8, "weight": 3}}}, "scores.{first}.weight", "invalid"),
         ({"scores": {"{first}": {"value": 11}}}, "scores", "invalid"),  # the scale ends at 10
         ({"scores": {"999999": {"value": 1}}}, "scores", "invalid"),
+        ({"scores": {"²": {"value": 1}}}, "scores", "invalid"),  # a digit to str.isdigit, not to int()
+        ({"scores": {"٣": {"value": 1}}}, "scores", "invalid"),  # an Arabic-Indic three
+        ({"scores": {"99999999999999999999999": {"value": 1}}}, "scores", "invalid"),
+        ({"scores": {str(2**63): {"value": 1}}}, "scores", "invalid"),
+        ({"scores": {"-1": {"value": 1}}}, "scores", "invalid"),
         ({"scores": {}, "complete": "maybe"}, "complete", "invalid"),
         ({"scores": {}, "extra": 1}, "extra", "invalid"),
     ],
@@ -1225,19 +1357,50 @@ def test_an_expert_sees_other_experts_scores_only_after_the_panel_closes(api_cli
     hand_in(other, [3, 2])
     url = f"{CHALLENGES}submissions/{submission.pk}/evaluations/"
 
-    def experts_seen(role) -> dict:
+    def seen(role) -> dict:
         response = api_client_for(role).get(url)
         assert response.status_code == 200, response.content
-        return {item["expert"]["id"]: sorted(s["value"] for s in item["scores"]) for item in response.json()}
+        return {item["id"]: sorted(s["value"] for s in item["scores"]) for item in response.json()}
 
-    assert experts_seen("expert") == {people["expert"].pk: [7, 8]}
-    assert experts_seen("supplier_admin") == {}
-    assert experts_seen("operator") == {people["expert"].pk: [7, 8], other.expert_id: [2, 3]}
+    assert seen("expert") == {own.pk: [7, 8]}
+    assert seen("supplier_admin") == {}
+    assert seen("operator") == {own.pk: [7, 8], other.pk: [2, 3]}
 
     close_panel(submission)
-    assert experts_seen("expert") == {people["expert"].pk: [7, 8], other.expert_id: [2, 3]}
-    assert experts_seen("agency_admin") == {people["expert"].pk: [7, 8], other.expert_id: [2, 3]}
-    assert experts_seen("supplier_admin") == {}
+    assert seen("expert") == {own.pk: [7, 8], other.pk: [2, 3]}
+    assert seen("agency_admin") == {own.pk: [7, 8], other.pk: [2, 3]}
+    assert seen("supplier_admin") == {}
+
+
+def test_evaluations_name_the_experts_to_operators_only_and_mark_the_readers_own(api_client_for, people, panel):
+    _challenge, submission, own, other = panel
+    hand_in(own, [8, 7])
+    hand_in(other, [3, 2])
+    close_panel(submission)
+    url = f"{CHALLENGES}submissions/{submission.pk}/evaluations/"
+
+    def rows(role) -> dict:
+        response = api_client_for(role).get(url)
+        assert response.status_code == 200, response.content
+        assert all(
+            sorted(item) == ["completed_at", "conflict", "expert", "id", "is_mine", "scores"]
+            for item in response.json()
+        )
+        return {item["id"]: (item["expert"], item["is_mine"]) for item in response.json()}
+
+    # The panel and the owner read every evaluation, but not who wrote it; an expert knows their own.
+    assert rows("expert") == {own.pk: (None, True), other.pk: (None, False)}
+    assert rows("agency_admin") == {own.pk: (None, False), other.pk: (None, False)}
+    body = str(api_client_for("agency_admin").get(url).json())
+    assert people["expert"].email not in body and other.expert.email not in body
+    assert people["expert"].full_name not in body and other.expert.full_name not in body
+    # The operator running the panel sees who is who.
+    named = rows("operator")
+    assert {pk: expert["id"] for pk, (expert, _mine) in named.items()} == {
+        own.pk: people["expert"].pk,
+        other.pk: other.expert_id,
+    }
+    assert {mine for _expert, mine in named.values()} == {False}
 
 
 # --- decisions and results ----------------------------------------------------------------
@@ -1259,6 +1422,11 @@ def test_decide_matrix(api_client_for, role, expected, decidable):
         return refused(response, expected, before)
     body = response.json()
     assert (body["status"], body["decision_rationale"]) == ("advanced", "Лучшая оценка панели.")
+    ours.refresh_from_db()
+    assert ours.initiative is None  # the funnel hears of it with the published results
+    assert not Initiative.objects.exists()
+    response = send(api_client_for(role), "post", f"{CHALLENGES}decidable/phases/1/publish-results/", {})
+    assert response.status_code == 200, response.content
     ours.refresh_from_db()
     assert ours.initiative.stage == Stage.PROTOTYPE
 
@@ -1399,6 +1567,7 @@ def test_from_draft_to_published_results_through_the_api(api_client_for, people,
         assert (row["submission"]["id"], row["mean"]) == (submission_id, "90.00")
         decision = {"advance": True, "rationale": "Лучшее решение."}
         assert send(owner, "post", f"{CHALLENGES}submissions/{submission_id}/decision/", decision).status_code == 200
+        assert Submission.objects.get(pk=submission_id).initiative is None
         assert send(owner, "post", f"{CHALLENGES}{slug}/phases/1/publish-results/", {}).status_code == 200
 
     detail = api_client_for("anonymous").get(f"{CHALLENGES}{slug}/").json()

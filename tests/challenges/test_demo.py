@@ -1,5 +1,6 @@
 """The challenges' demo content, loaded by seed_demo: idempotent, in every state, with a
-consistent history, the funnel link made by the services, and an intact audit chain."""
+consistent history, the funnel link made by the services when results are published, and an
+intact audit chain."""
 
 import itertools
 import os
@@ -13,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -57,9 +59,13 @@ def _counts() -> dict:
     return counts
 
 
-@pytest.fixture
-def seeded(db):
-    call_command("seed_demo", stdout=StringIO())
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The whole demo, seeded once for the module (it takes seconds) and rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=StringIO())
+        yield
+        transaction.set_rollback(True)
 
 
 def test_seeding_twice_changes_nothing(seeded):
@@ -119,7 +125,13 @@ def test_a_recused_expert_is_replaced_and_the_panel_does_not_see_each_other(seed
 
 
 def test_advanced_submissions_are_in_the_funnel_at_the_stage_of_their_phase(seeded):
-    advanced = Submission.objects.filter(status=SubmissionStatus.ADVANCED).select_related("phase__challenge")
+    all_advanced = Submission.objects.filter(status=SubmissionStatus.ADVANCED).select_related("phase__challenge")
+    # The funnel hears of a winner when its phase's results are published, not when it is decided:
+    # the rolling challenge's winners of its finished cycles wait for the phase to close.
+    waiting = all_advanced.filter(phase__results_published_at__isnull=True)
+    assert waiting.exists()
+    assert not waiting.filter(initiative__isnull=False).exists()
+    advanced = all_advanced.filter(phase__results_published_at__isnull=False)
     assert advanced.count() >= 6
     for submission in advanced:
         initiative = submission.initiative
@@ -197,7 +209,9 @@ def test_each_history_is_dated_in_order(seeded):
             assert cycle.panel_closed_at <= submission.decided_at
     for submission in Submission.objects.exclude(initiative=None).filter(status=SubmissionStatus.ADVANCED):
         decision = submission.initiative.decisions.get(to_stage=submission.phase.funnel_stage)
-        assert abs(decision.decided_at - submission.decided_at) < timedelta(minutes=1)
+        # The gate is passed when the results are published, after (or with) the decision itself.
+        assert abs(decision.decided_at - submission.phase.results_published_at) < timedelta(minutes=1)
+        assert submission.decided_at <= submission.phase.results_published_at
         stays = list(submission.initiative.stays.order_by("entered_at", "id"))
         assert [s.exited_at for s in stays[:-1]] == [s.entered_at for s in stays[1:]]
         assert stays[-1].entered_at == submission.initiative.stage_entered_at

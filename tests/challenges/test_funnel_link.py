@@ -1,5 +1,7 @@
-"""The funnel link: advancing a supplier creates or moves its project's initiative, with the
-panel's decision as the gate record (its rationale, and the panel score as the measured goal)."""
+"""The funnel link: publishing a phase's results carries every advanced supplier's project into
+the funnel (creates or moves its initiative), with the panel's decision as the gate record (its
+rationale, and the panel score as the measured goal). Deciding alone touches nothing: an
+initiative is public, so it appears only when the results are."""
 
 from decimal import Decimal
 
@@ -8,13 +10,13 @@ import time_machine
 from django.contrib.contenttypes.models import ContentType
 
 from govtech.challenges import services
-from govtech.challenges.models import Challenge, ChallengeStatus, Submission
+from govtech.challenges.models import Submission
 from govtech.funnel import services as funnel
 from govtech.funnel.models import DecisionStatus, GateDecision, Initiative, Origin, StageStay
 from govtech.funnel.states import Stage
 from tests.challenges.factories import ChallengeFactory
 from tests.challenges.helpers import T0, at, close_panel, decidable_challenge, evaluated
-from tests.factories import UserFactory
+from tests.factories import SupplierFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +36,17 @@ def _stages(initiative) -> list[str]:
     )
 
 
+def _advance_and_publish(actor, submission, phase, rationale: str) -> Submission:
+    services.submission_decide(actor=actor, submission=submission, advance=True, rationale=rationale)
+    services.phase_publish_results(actor=actor, phase=phase)
+    return Submission.objects.get(pk=submission.pk)
+
+
 @pytest.mark.parametrize("role", ["agency_admin", "operator"])
 def test_advancing_in_a_feasibility_phase_puts_the_project_at_prototype(people, clock, agency, supplier, role):
     challenge, phase, (submission,) = decidable_challenge(agency, [supplier], topic="transport")
     actor = people[role]
-    services.submission_decide(actor=actor, submission=submission, advance=True, rationale="Лучшая модель данных")
-    submission.refresh_from_db()
+    submission = _advance_and_publish(actor, submission, phase, "Лучшая модель данных")
     initiative = submission.initiative
     assert initiative is not None
     assert (initiative.stage, initiative.origin, initiative.sponsor, initiative.topic) == (
@@ -72,16 +79,14 @@ def test_advancing_in_a_feasibility_phase_puts_the_project_at_prototype(people, 
 
 @pytest.mark.parametrize(("kind", "stage"), [("prototype", Stage.PROTOTYPE), ("pilot", Stage.PILOT)])
 def test_the_phase_kind_decides_the_stage(people, clock, agency, supplier, kind, stage):
-    _challenge, _phase, (submission,) = decidable_challenge(agency, [supplier], phase={"kind": kind})
-    services.submission_decide(actor=people["agency_admin"], submission=submission, advance=True, rationale="Да")
-    submission.refresh_from_db()
+    _challenge, phase, (submission,) = decidable_challenge(agency, [supplier], phase={"kind": kind})
+    submission = _advance_and_publish(people["agency_admin"], submission, phase, "Да")
     assert submission.initiative.stage == stage
 
 
 def test_a_pilot_only_challenge_walks_the_project_through_every_gate(people, clock, agency, supplier):
-    _challenge, _phase, (submission,) = decidable_challenge(agency, [supplier], phase={"kind": "pilot"})
-    services.submission_decide(actor=people["agency_admin"], submission=submission, advance=True, rationale="Пилот")
-    initiative = Submission.objects.get(pk=submission.pk).initiative
+    _challenge, phase, (submission,) = decidable_challenge(agency, [supplier], phase={"kind": "pilot"})
+    initiative = _advance_and_publish(people["agency_admin"], submission, phase, "Пилот").initiative
     assert _stages(initiative) == [Stage.IDEA, Stage.PROTOTYPE, Stage.PILOT]
     decisions = list(initiative.decisions.order_by("pk"))
     assert [(d.from_stage, d.to_stage) for d in decisions] == [
@@ -93,13 +98,42 @@ def test_a_pilot_only_challenge_walks_the_project_through_every_gate(people, clo
         assert decision.goals.get().measured == PANEL_MEAN
 
 
-def test_not_advancing_creates_nothing(people, clock, agency, supplier):
-    _challenge, _phase, (submission,) = decidable_challenge(agency, [supplier])
+def test_not_advancing_creates_nothing_even_once_published(people, clock, agency, supplier):
+    _challenge, phase, (submission,) = decidable_challenge(agency, [supplier])
     services.submission_decide(actor=people["agency_admin"], submission=submission, advance=False, rationale="Дорого")
+    services.phase_publish_results(actor=people["agency_admin"], phase=phase)
     submission.refresh_from_db()
     assert submission.initiative is None
     assert not Initiative.objects.exists()
     assert not GateDecision.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["agency_admin", "operator"])
+def test_advancing_touches_the_funnel_only_when_the_results_are_published(
+    people, clock, client_for, agency, supplier, role
+):
+    _challenge, phase, (submission, other) = decidable_challenge(
+        agency, [supplier, SupplierFactory()], advance_cap=2, topic="transport"
+    )
+    actor = people[role]
+    services.submission_decide(actor=actor, submission=submission, advance=True, rationale="Лучшая модель данных")
+    services.submission_decide(actor=actor, submission=other, advance=True, rationale="Тоже хороша")
+    # Decided, not yet public: no initiative, no gate, nothing in the funnel for anyone.
+    assert Submission.objects.get(pk=submission.pk).status == "advanced"
+    assert Submission.objects.get(pk=submission.pk).initiative is None
+    assert not Initiative.objects.exists()
+    assert not GateDecision.objects.exists()
+    assert not StageStay.objects.exists()
+    for reader in ("anonymous", "operator"):
+        page = client_for(reader).get("/funnel/")
+        assert page.status_code == 200
+        assert submission.title not in page.content.decode()
+    services.phase_publish_results(actor=actor, phase=phase)
+    # Published: every advanced submission of the phase is in the funnel, and the public sees it.
+    carried = Submission.objects.filter(pk__in=[submission.pk, other.pk]).order_by("pk")
+    assert [s.initiative.stage for s in carried] == [Stage.PROTOTYPE, Stage.PROTOTYPE]
+    assert Initiative.objects.count() == 2
+    assert submission.title in client_for("anonymous").get("/funnel/").content.decode()
 
 
 def test_undecided_submissions_closed_by_the_results_create_nothing(people, clock, agency, supplier):
@@ -126,19 +160,20 @@ def _two_phases(agency, supplier):
     return challenge, early, late
 
 
-def _start_evaluation(challenge) -> None:
-    Challenge.objects.filter(pk=challenge.pk).update(status=ChallengeStatus.EVALUATION)
+def _publish(actor, submission) -> Submission:
+    services.phase_publish_results(actor=actor, phase=submission.phase)
+    return Submission.objects.get(pk=submission.pk)
 
 
 def test_advancing_in_a_later_phase_moves_the_same_initiative(people, clock, agency, supplier):
     challenge, early, late = _two_phases(agency, supplier)
     owner = people["agency_admin"]
-    services.submission_decide(actor=owner, submission=early, advance=True, rationale="Реализуемо")
-    initiative = Submission.objects.get(pk=early.pk).initiative
+    initiative = _advance_and_publish(owner, early, early.phase, "Реализуемо").initiative
     assert initiative.stage == Stage.PROTOTYPE
-    _start_evaluation(challenge)
+    services.challenge_start_evaluation(actor=owner, challenge=challenge)
     services.submission_decide(actor=owner, submission=late, advance=True, rationale="Пилот успешен")
-    late.refresh_from_db()
+    assert Initiative.objects.get().stage == Stage.PROTOTYPE  # not moved before the results are public
+    late = _publish(owner, late)
     assert late.initiative == initiative
     assert Initiative.objects.count() == 1
     initiative.refresh_from_db()
@@ -152,8 +187,7 @@ def test_advancing_in_a_later_phase_moves_the_same_initiative(people, clock, age
 def test_an_initiative_stopped_meanwhile_is_left_alone(people, clock, agency, supplier):
     challenge, early, late = _two_phases(agency, supplier)
     owner = people["agency_admin"]
-    services.submission_decide(actor=owner, submission=early, advance=True, rationale="Реализуемо")
-    initiative = Submission.objects.get(pk=early.pk).initiative
+    initiative = _advance_and_publish(owner, early, early.phase, "Реализуемо").initiative
     funnel.move_decide(
         actor=people["operator"],
         initiative=initiative,
@@ -162,9 +196,9 @@ def test_an_initiative_stopped_meanwhile_is_left_alone(people, clock, agency, su
         lessons_learned="Без ключевого инженера прототип не довести.",
     )
     decisions = initiative.decisions.count()
-    _start_evaluation(challenge)
-    late = services.submission_decide(actor=owner, submission=late, advance=True, rationale="Пилот всё же хорош")
-    assert late.status == "advanced"
+    services.challenge_start_evaluation(actor=owner, challenge=challenge)
+    late = _advance_and_publish(owner, late, late.phase, "Пилот всё же хорош")
+    assert (late.status, late.initiative) == ("advanced", initiative)
     initiative.refresh_from_db()
     assert initiative.stage == Stage.STOPPED
     assert initiative.decisions.count() == decisions

@@ -13,8 +13,10 @@ from govtech.challenges.models import (
     Attachment,
     ChallengeStatus,
     Declaration,
+    Receipt,
     ReviewCycle,
     Score,
+    Submission,
     SubmissionStatus,
 )
 from tests.challenges.factories import AssignmentFactory, ChallengeFactory, SubmissionFactory
@@ -299,3 +301,96 @@ def test_anonymous_writes_go_to_sign_in(client_for, agency):
         assert response.status_code == 302
         assert "/accounts/login/" in response["Location"]
     assert challenge.questions.count() == 0
+
+
+# --- withdrawn submissions, the owner's panel page during the window, receipts ----------------
+
+
+def test_a_withdrawn_submission_is_gone_for_its_expert_and_the_owner(client_for, agency, supplier, people):
+    challenge = ChallengeFactory(owner=agency, status=ChallengeStatus.EVALUATION, phases=[_closed_phase()])
+    submission = SubmissionFactory(phase=challenge.phases.get(), supplier=supplier, title="Отозванное предложение")
+    assignment = AssignmentFactory(submission=submission, expert=people["expert"], conflict=Declaration.NONE)
+    url, assignment_url = submission.get_absolute_url(), f"/challenges/assignments/{assignment.pk}/"
+    readers = {"supplier_member": 200, "supplier_admin": 200, "operator": 200}
+    _matrix(client_for, url, dict.fromkeys(ROLES, 404) | readers | {"expert": 200, "agency_admin": 200})
+    assert _status(client_for, "expert", assignment_url) == 200
+
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.WITHDRAWN)
+    _matrix(client_for, url, dict.fromkeys(ROLES, 404) | readers)
+    assert _status(client_for, "expert", assignment_url) == 404
+    assert client_for("expert").post(f"{assignment_url}scores/", {"save": "1"}).status_code == 404
+    assert "Отозванное предложение" not in client_for("expert").get("/challenges/evaluations/").content.decode()
+
+
+def test_during_the_window_the_owners_panel_page_names_no_submission(client_for, agency, supplier):
+    now = timezone.now()
+    # Rolling: the first review cycle ended three days ago, the second is still taking submissions.
+    challenge = ChallengeFactory(
+        owner=agency,
+        phases=[
+            {
+                "opens_at": now - timedelta(days=10),
+                "closes_at": now + timedelta(days=20),
+                "mode": "rolling",
+                "cycle_days": 7,
+            }
+        ],
+    )
+    phase = challenge.phases.get()
+    ended = ReviewCycle.objects.create(phase=phase, number=0, starts_at=phase.opens_at, ends_at=now - timedelta(days=3))
+    running = ReviewCycle.objects.create(
+        phase=phase, number=1, starts_at=ended.ends_at, ends_at=now + timedelta(days=4)
+    )
+    final = SubmissionFactory(
+        phase=phase, cycle=ended, supplier=SupplierFactory(name="ООО «Завершённый цикл»"), title="Предложение готово"
+    )
+    changing = SubmissionFactory(
+        phase=phase, cycle=running, supplier=SupplierFactory(name="ООО «Ещё меняется»"), title="Предложение в работе"
+    )
+    url = f"{challenge.get_absolute_url()}phases/1/evaluation/"
+
+    owner = client_for("agency_admin").get(url)
+    assert owner.status_code == 200
+    body = owner.content.decode()
+    assert final.title in body and "ООО «Завершённый цикл»" in body  # its deadline has passed
+    assert changing.title not in body and "ООО «Ещё меняется»" not in body
+    assert [entry.cycle.number for entry in owner.context["cycles"]] == [0]
+
+    operator = client_for("operator").get(url)
+    body = operator.content.decode()
+    assert changing.title in body and "ООО «Ещё меняется»" in body and final.title in body
+    assert [entry.cycle.number for entry in operator.context["cycles"]] == [0, 1]
+
+    ReviewCycle.objects.filter(pk=running.pk).update(ends_at=now - timedelta(seconds=1))
+    body = client_for("agency_admin").get(url).content.decode()
+    assert changing.title in body and "ООО «Ещё меняется»" in body
+
+
+def test_receipts_are_shown_to_the_submitting_supplier_and_the_operators_only(client_for, agency, supplier, people):
+    challenge = ChallengeFactory(owner=agency, status=ChallengeStatus.EVALUATION, phases=[_closed_phase()])
+    submission = SubmissionFactory(phase=challenge.phases.get(), supplier=supplier)
+    first = Receipt.objects.create(
+        submission=submission, number="CH-TEST-1", issued_at=timezone.now(), content_hash="a" * 64
+    )
+    second = Receipt.objects.create(
+        submission=submission, number="CH-TEST-2", issued_at=timezone.now(), content_hash="b" * 64
+    )
+    AssignmentFactory(submission=submission, expert=people["expert"], conflict=Declaration.NONE)
+    url = submission.get_absolute_url()
+    # The owner (the deadline has passed) and the cleared expert read the submission...
+    _matrix(
+        client_for,
+        url,
+        dict.fromkeys(ROLES, 404)
+        | {"supplier_member": 200, "supplier_admin": 200, "operator": 200, "agency_admin": 200, "expert": 200},
+    )
+    for role in ROLES:
+        response = client_for(role).get(url)
+        if response.status_code != 200:
+            continue
+        body = response.content.decode()
+        shown = role in {"supplier_member", "supplier_admin", "operator"}
+        # ...but only the supplier's staff and the operators see its receipts.
+        for receipt in (first, second):
+            assert (receipt.number in body) is shown, (role, receipt.number)
+            assert (receipt.content_hash in body) is shown, (role, receipt.number)

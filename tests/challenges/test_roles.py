@@ -21,8 +21,16 @@ from django.http import Http404
 
 from govtech.accounts.models import MembershipRole
 from govtech.challenges import access, selectors, services
-from govtech.challenges.models import ChallengeStatus, ConsultationSlot, Declaration, Question
-from govtech.core.errors import Forbidden, ServiceError
+from govtech.challenges.models import (
+    Assignment,
+    ChallengeStatus,
+    ConsultationSlot,
+    Declaration,
+    Question,
+    Submission,
+    SubmissionStatus,
+)
+from govtech.core.errors import Conflict, Forbidden, ServiceError
 from govtech.core.models import AuditEvent
 from tests.challenges.factories import AssignmentFactory, ChallengeFactory, SubmissionFactory
 from tests.challenges.helpers import (
@@ -542,3 +550,67 @@ def test_the_owner_reads_a_rolling_submission_when_its_cycle_ends(world, clock):
         access.access_submission(actor=owner, pk=submission.pk)
     clock.move_to(at(6))
     assert access.access_submission(actor=owner, pk=submission.pk) == submission
+
+
+# --- withdrawn submissions and free slots -----------------------------------------------------
+
+WITHDRAWN_READERS = {"operator", "supplier_member", "supplier_admin"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_withdrawn_submission_is_read_only_by_its_supplier_and_the_operators(world, role):
+    assignment = world.panel()  # the phase is over: the owner and the cleared expert read it
+    submission = assignment.submission
+    actor = world.actor(role)
+
+    def reads() -> bool:
+        try:
+            return access.access_submission(actor=actor, pk=submission.pk) == submission
+        except Http404:
+            return False
+
+    assert reads() is (role in WITHDRAWN_READERS | {"agency_admin", "assigned_expert"})
+    submission.status = SubmissionStatus.WITHDRAWN
+    submission.save()
+    assert reads() is (role in WITHDRAWN_READERS)
+
+
+def test_a_withdrawn_submission_takes_the_assignment_away_from_its_expert(world, clock):
+    """Assigned early, the submission withdrawn before its deadline: after the deadline the expert
+    has nothing to open, declare or score."""
+    submission = SubmissionFactory(phase=ChallengeFactory(owner=world.agency).phases.get(), supplier=world.supplier)
+    expert = world.actor("assigned_expert")
+    assignment = AssignmentFactory(submission=submission, expert=expert, conflict=Declaration.UNDECLARED)
+    assert access.access_assignment(actor=expert, pk=assignment.pk) == assignment
+    services.submission_withdraw(actor=world.actor("supplier_member"), submission=submission)
+    clock.move_to(submission.deadline)
+    with pytest.raises(Http404):
+        access.access_assignment(actor=expert, pk=assignment.pk)
+    assert list(selectors.assignments_of_expert(user=expert)) == []
+    # Even were it cleared, a withdrawn submission is not theirs to read, nor the owner's.
+    Assignment.objects.filter(pk=assignment.pk).update(conflict=Declaration.NONE)
+    for role in ("assigned_expert", "agency_admin"):
+        assert not world.actor(role).has_perm("challenges.view_submission", Submission.objects.get(pk=submission.pk))
+        with pytest.raises(Http404):
+            access.access_submission(actor=world.actor(role), pk=submission.pk)
+
+
+NOT_SUPPLIER_STAFF = set(ROLES) - ANY_SUPPLIER
+
+
+@pytest.mark.parametrize("role", sorted(NOT_SUPPLIER_STAFF))
+def test_cancelling_a_free_slot_is_forbidden_before_anything_is_said_to_non_suppliers(world, refused_checker, role):
+    slot = ConsultationSlot.objects.create(
+        challenge=ChallengeFactory(owner=world.agency), starts_at=at(2), place="Каб. 5"
+    )
+    with refused_checker(challenges_state)(Forbidden):
+        services.slot_cancel_booking(actor=world.actor(role), slot=slot)
+
+
+@pytest.mark.parametrize("role", sorted(ANY_SUPPLIER))
+def test_supplier_staff_learn_that_a_free_slot_is_not_booked(world, refused_checker, role):
+    slot = ConsultationSlot.objects.create(
+        challenge=ChallengeFactory(owner=world.agency), starts_at=at(2), place="Каб. 5"
+    )
+    with refused_checker(challenges_state)(Conflict, code="slot_free"):
+        services.slot_cancel_booking(actor=world.actor(role), slot=slot)

@@ -30,6 +30,8 @@ from govtech.challenges.models import (
     SubmissionStatus,
 )
 from govtech.core.errors import Conflict, ServiceError
+from govtech.funnel.models import Initiative
+from govtech.funnel.states import Stage
 from govtech.notifications import services as notifications
 from govtech.notifications.models import Notification
 from tests.challenges.factories import AssignmentFactory, ChallengeFactory, SubmissionFactory
@@ -599,6 +601,20 @@ def test_a_different_file_gives_a_different_hash(people, phase, supplier):
     assert again.receipts.order_by("pk").last().content_hash != first_hash
 
 
+@pytest.mark.parametrize("ids", [[0], [-1], [2**63], [10**30], ["²"], ["first"], [None], [1, 2**63]], ids=str)
+def test_attachment_ids_out_of_range_are_refused_at_the_field(people, phase, supplier, refused, ids):
+    submission = _submit(people["supplier_member"], phase, supplier, attachments=[pdf()])
+    with refused(ServiceError, field="remove_attachments"):
+        _submit(people["supplier_member"], phase, supplier, remove_attachments=ids)
+    assert submission.attachments.count() == 1
+
+
+def test_the_largest_attachment_id_is_in_range_and_removes_nothing_of_anyone_else(people, phase, supplier):
+    submission = _submit(people["supplier_member"], phase, supplier, attachments=[pdf()])
+    _submit(people["supplier_member"], phase, supplier, remove_attachments=[2**63 - 1])
+    assert submission.attachments.count() == 1
+
+
 def test_one_submission_per_supplier_per_phase_with_a_receipt_for_each_submit(people, clock, phase, supplier):
     watch = AuditWatch()
     first = _submit(people["supplier_member"], phase, supplier)
@@ -978,6 +994,35 @@ def test_scores_for_unknown_criteria_are_refused(people, assignment, refused):
         services.scores_save(actor=people["expert"], assignment=assignment, scores=[5, 5])
 
 
+@pytest.mark.parametrize(
+    "key",
+    ["²", "٣", "१", "99999999999999999999999", 2**63, str(2**63), "0", "-1", "1e3", "", None],
+    ids=[
+        "superscript-two",
+        "arabic-three",
+        "devanagari-one",
+        "huge",
+        "2^63-int",
+        "2^63-str",
+        "zero",
+        "minus",
+        "exp",
+        "empty",
+        "none",
+    ],
+)
+def test_a_criterion_key_that_is_no_plain_id_is_a_service_error(people, assignment, refused, key):
+    # Each of these once reached int() or the database unchecked: a 500 instead of a field error.
+    with refused(ServiceError, field="scores"):
+        services.scores_save(actor=people["expert"], assignment=assignment, scores={key: 5})
+
+
+def test_a_criterion_key_may_be_an_int_or_its_ascii_digits(people, assignment):
+    solution, team = _criteria(assignment)
+    services.scores_save(actor=people["expert"], assignment=assignment, scores={solution.pk: 4, str(team.pk): 6})
+    assert dict(Score.objects.values_list("criterion_id", "value")) == {solution.pk: 4, team.pk: 6}
+
+
 def test_handing_in_needs_every_criterion_and_saves_nothing_otherwise(people, assignment, refused):
     solution, _team = _criteria(assignment)
     with refused(ServiceError, code="incomplete"):
@@ -1063,7 +1108,10 @@ def test_the_owner_advances_with_a_rationale_up_to_the_cap(people, clock, agency
         owner,
         T0,
     )
-    assert watch.actions()[0] == "submission.decided"
+    # Deciding is not yet public: the funnel hears of it only when the results are published.
+    assert watch.actions() == ["submission.decided"]
+    assert decided.initiative is None
+    assert not Initiative.objects.exists()
     with translation.override("en"), refused(Conflict, code="cap_reached") as error:
         services.submission_decide(actor=owner, submission=theirs, advance=True, rationale="Тоже хорошо")
     assert "cap of 1 participants" in str(error.value.message)
@@ -1140,7 +1188,11 @@ def test_publishing_results_closes_the_undecided_as_not_advanced(
     assert first.results_published_at == T0
     challenge.refresh_from_db()
     assert challenge.status == ChallengeStatus.PUBLISHED  # the pilot phase is still ahead
-    assert watch.actions() == ["phase.results_published"]
+    # Only the advanced submission is carried into the funnel, after the results are recorded.
+    assert watch.actions() == ["phase.results_published", "initiative.created", "decision.decided", "initiative.moved"]
+    assert ours.initiative is not None and ours.initiative.stage == Stage.PROTOTYPE
+    assert (theirs.initiative, gone.initiative) == (None, None)
+    assert Initiative.objects.count() == 1
     run_worker()
     outcome = Notification.objects.get(kind=kinds.SUBMISSION_DECIDED.key, recipient=rival_member)
     assert outcome.params["outcome"] == SubmissionStatus.NOT_ADVANCED
@@ -1174,7 +1226,15 @@ def test_the_last_phase_results_decide_the_challenge(people, clock, agency, supp
     services.phase_publish_results(actor=people["agency_admin"], phase=phase)
     challenge.refresh_from_db()
     assert (challenge.status, challenge.decided_at) == (ChallengeStatus.DECIDED, T0)
-    assert watch.actions() == ["phase.results_published", "challenge.decided"]
+    assert watch.actions() == [
+        "phase.results_published",
+        "initiative.created",
+        "decision.decided",
+        "initiative.moved",
+        "challenge.decided",
+    ]
+    submission.refresh_from_db()
+    assert submission.initiative.stage == Stage.PROTOTYPE
     results = selectors.published_results(challenge)
     assert [row.submission for row in results[0].advanced] == [submission]
 

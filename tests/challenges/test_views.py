@@ -704,31 +704,40 @@ def test_an_expert_declares_then_scores_and_hands_in(client_for, agency, people)
     url = f"/challenges/assignments/{assignment.pk}/"
     assert submission.title in _text(client.get("/challenges/evaluations/"))
 
+    # Assigned early, but the submission may still change: declaring waits for the deadline.
     response = client.post(f"{url}declare/", {"has_conflict": "no"})
-    assert response.status_code == 302
-    body = _text(client.get(url))
-    assert "Подход к решению задачи" in body and "Hand in the evaluation" in body
-
-    scores = {f"score_{criteria[0].pk}": "8", f"comment_{criteria[0].pk}": "Сильное решение"}
-    assert client.post(f"{url}scores/", {**scores, "save": "1"}).status_code == 302
-    assignment.refresh_from_db()
-    assert assignment.completed_at is None
-    assert Score.objects.get(assignment=assignment).value == 8
-    assert "Сильное решение" in _text(client.get(url))  # the form is pre-filled with the draft
-
-    response = client.post(f"{url}scores/", {**scores, "complete": "1"})
     assert response.status_code == 400
-    assert "Score every criterion before handing in." in _text(response)
+    assert "Evaluation starts when submissions can no longer change" in _text(response)
     assignment.refresh_from_db()
-    assert assignment.completed_at is None
+    assert assignment.conflict == Declaration.UNDECLARED
+    assert "Подход к решению задачи" not in _text(client.get(url))
 
-    response = client.post(f"{url}scores/", {**scores, f"score_{criteria[1].pk}": "11", "complete": "1"})
-    assert response.status_code == 400
-    assert "Ensure this value is less than or equal to 10." in _text(response)
+    with time_machine.travel(submission.cycle.ends_at):  # the deadline: nothing can change any more
+        response = client.post(f"{url}declare/", {"has_conflict": "no"})
+        assert response.status_code == 302
+        body = _text(client.get(url))
+        assert "Подход к решению задачи" in body and "Hand in the evaluation" in body
 
-    client.post(f"{url}scores/", {**scores, f"score_{criteria[1].pk}": "6", "complete": "1"})
-    assignment.refresh_from_db()
-    assert assignment.completed_at is not None
+        scores = {f"score_{criteria[0].pk}": "8", f"comment_{criteria[0].pk}": "Сильное решение"}
+        assert client.post(f"{url}scores/", {**scores, "save": "1"}).status_code == 302
+        assignment.refresh_from_db()
+        assert assignment.completed_at is None
+        assert Score.objects.get(assignment=assignment).value == 8
+        assert "Сильное решение" in _text(client.get(url))  # the form is pre-filled with the draft
+
+        response = client.post(f"{url}scores/", {**scores, "complete": "1"})
+        assert response.status_code == 400
+        assert "Score every criterion before handing in." in _text(response)
+        assignment.refresh_from_db()
+        assert assignment.completed_at is None
+
+        response = client.post(f"{url}scores/", {**scores, f"score_{criteria[1].pk}": "11", "complete": "1"})
+        assert response.status_code == 400
+        assert "Ensure this value is less than or equal to 10." in _text(response)
+
+        client.post(f"{url}scores/", {**scores, f"score_{criteria[1].pk}": "6", "complete": "1"})
+        assignment.refresh_from_db()
+        assert assignment.completed_at is not None
 
 
 def test_an_expert_who_steps_aside_loses_access(client_for, agency, people):
@@ -738,12 +747,13 @@ def test_an_expert_who_steps_aside_loses_access(client_for, agency, people):
     replacement = UserFactory(is_expert=True)
     client = client_for("expert")
     url = f"/challenges/assignments/{assignment.pk}/"
-    response = client.post(f"{url}declare/", {"has_conflict": "yes", "note": ""})
-    assert response.status_code == 400
-    assert "Describe the conflict of interest briefly." in _text(response)
-    response = client.post(f"{url}declare/", {"has_conflict": "yes", "note": "Работал в этой компании."})
-    assert response.status_code == 302 and response["Location"] == "/challenges/evaluations/"
-    assert client.get(url).status_code == 404
+    with time_machine.travel(submission.cycle.ends_at + timedelta(hours=1)):
+        response = client.post(f"{url}declare/", {"has_conflict": "yes", "note": ""})
+        assert response.status_code == 400
+        assert "Describe the conflict of interest briefly." in _text(response)
+        response = client.post(f"{url}declare/", {"has_conflict": "yes", "note": "Работал в этой компании."})
+        assert response.status_code == 302 and response["Location"] == "/challenges/evaluations/"
+        assert client.get(url).status_code == 404
     assert submission.assignments.filter(expert=replacement).exists()
 
 
@@ -811,7 +821,7 @@ def test_after_the_panel_closes_the_owner_ranks_decides_and_publishes(client_for
     )
     assert response.status_code == 302 and response["Location"] == _panel_url(challenge)
     ours.refresh_from_db()
-    assert ours.status == SubmissionStatus.ADVANCED and ours.initiative.stage == Stage.PROTOTYPE
+    assert ours.status == SubmissionStatus.ADVANCED and ours.initiative is None  # public only with the results
     # The cap is one: a second advance is refused in the page.
     response = owner.post(
         f"/challenges/submissions/{theirs.pk}/decide/", {"advance": "yes", "rationale": "Тоже хорошо"}
@@ -823,6 +833,8 @@ def test_after_the_panel_closes_the_owner_ranks_decides_and_publishes(client_for
     assert response.status_code == 302
     challenge.refresh_from_db()
     assert challenge.status == ChallengeStatus.DECIDED
+    ours.refresh_from_db()
+    assert ours.initiative.stage == Stage.PROTOTYPE
     public = _text(client_for("anonymous").get(challenge.get_absolute_url()))
     assert "Results" in public and "Датчики на парковках" in public and supplier.name in public
     assert "Приложение для водителей" not in public  # only who advanced is named

@@ -10,10 +10,13 @@ from django.utils import translation
 
 from govtech.challenges import services
 from govtech.challenges.models import (
+    Assignment,
     ChallengeStatus,
+    Declaration,
     IntakeMode,
     Phase,
     ReviewCycle,
+    Score,
     Submission,
     SubmissionStatus,
     WindowState,
@@ -326,6 +329,7 @@ def test_evaluation_starts_only_after_the_last_phase_closes(people, clock, agenc
         ],
     )
     clock.move_to(CLOSES)  # the first phase is over, the last is not
+    services.phase_publish_results(actor=people["agency_admin"], phase=challenge.phases.get(number=1))
     with refused(Conflict, code="phase_open"):
         services.challenge_start_evaluation(actor=people["agency_admin"], challenge=challenge)
     clock.move_to(last_close - SECOND)
@@ -335,6 +339,95 @@ def test_evaluation_starts_only_after_the_last_phase_closes(people, clock, agenc
     services.challenge_start_evaluation(actor=people["agency_admin"], challenge=challenge)
     challenge.refresh_from_db()
     assert challenge.status == ChallengeStatus.EVALUATION
+
+
+def test_evaluation_waits_for_the_results_of_every_earlier_phase(people, clock, agency, refused):
+    challenge = ChallengeFactory(
+        owner=agency,
+        phases=[
+            {"opens_at": OPENS, "closes_at": CLOSES},
+            {"opens_at": CLOSES + timedelta(days=1), "closes_at": CLOSES + timedelta(days=10)},
+            {"opens_at": CLOSES + timedelta(days=11), "closes_at": CLOSES + timedelta(days=20)},
+        ],
+    )
+    first, second, _last = challenge.phases.order_by("number")
+    owner = people["agency_admin"]
+    clock.move_to(CLOSES + timedelta(days=20))  # every phase is over, no results are published
+    with refused(Conflict, code="earlier_phase_open"):
+        services.challenge_start_evaluation(actor=owner, challenge=challenge)
+    services.phase_publish_results(actor=owner, phase=first)
+    with refused(Conflict, code="earlier_phase_open"):  # the second phase's results are still missing
+        services.challenge_start_evaluation(actor=owner, challenge=challenge)
+    services.phase_publish_results(actor=owner, phase=second)
+    services.challenge_start_evaluation(actor=owner, challenge=challenge)  # the last phase's own are not needed
+    challenge.refresh_from_db()
+    assert challenge.status == ChallengeStatus.EVALUATION
+
+
+# --- experts declare and score once submissions can no longer change -----------------------
+
+
+def _lined_up(submission, *, conflict) -> tuple:
+    """The submission with two experts assigned early: one still to declare, one cleared to score."""
+    undeclared = AssignmentFactory(
+        submission=submission, expert=UserFactory(is_expert=True), conflict=Declaration.UNDECLARED
+    )
+    cleared = AssignmentFactory(submission=submission, expert=UserFactory(is_expert=True), conflict=conflict)
+    return undeclared, cleared
+
+
+def _scores(submission) -> dict:
+    return {c.pk: 7 for c in submission.phase.challenge.criteria.all()}
+
+
+def test_experts_are_lined_up_early_but_declare_and_score_only_from_the_deadline(
+    people, clock, phase, supplier, refused
+):
+    clock.move_to(OPENS)
+    submission = _submit(people, phase, supplier)
+    operator = people["operator"]
+    # Lining experts up while the submission may still change is allowed.
+    by_hand = services.assignment_create(actor=operator, submission=submission, expert=UserFactory(is_expert=True))
+    assert services.panel_assign(actor=operator, cycle=submission.cycle) == 1  # two experts are needed
+    undeclared = submission.assignments.exclude(pk=by_hand.pk).get()
+    assert undeclared.conflict == Declaration.UNDECLARED
+    Assignment.objects.filter(pk=by_hand.pk).update(conflict=Declaration.NONE)  # as if declared
+    cleared = Assignment.objects.get(pk=by_hand.pk)
+    clock.move_to(CLOSES - SECOND)
+    with translation.override("en"), refused(Conflict, code="not_yet") as error:
+        services.conflict_declare(actor=undeclared.expert, assignment=undeclared, has_conflict=False)
+    assert "March 12, 2026, 6 p.m." in str(error.value.message)
+    with refused(Conflict, code="not_yet"):
+        services.conflict_declare(actor=undeclared.expert, assignment=undeclared, has_conflict=True, note="Друг")
+    with refused(Conflict, code="not_yet"):
+        services.scores_save(actor=cleared.expert, assignment=cleared, scores=_scores(submission))
+    with refused(Conflict, code="not_yet"):
+        services.scores_save(actor=cleared.expert, assignment=cleared, scores=_scores(submission), complete=True)
+    clock.move_to(CLOSES)
+    declared = services.conflict_declare(actor=undeclared.expert, assignment=undeclared, has_conflict=False)
+    assert (declared.conflict, declared.declared_at) == (Declaration.NONE, CLOSES)
+    scored = services.scores_save(actor=cleared.expert, assignment=cleared, scores=_scores(submission), complete=True)
+    assert scored.completed_at == CLOSES
+    assert sorted(scored.scores.values_list("value", flat=True)) == [7, 7]
+
+
+def test_in_a_rolling_phase_evaluation_starts_at_the_cycle_deadline_not_the_phase_close(
+    people, clock, agency, supplier, refused
+):
+    phase = _rolling_phase(agency)
+    clock.move_to(OPENS + timedelta(days=1))
+    submission = _submit(people, phase, supplier)
+    undeclared, cleared = _lined_up(submission, conflict=Declaration.NONE)
+    clock.move_to(submission.deadline - SECOND)
+    with refused(Conflict, code="not_yet"):
+        services.conflict_declare(actor=undeclared.expert, assignment=undeclared, has_conflict=False)
+    with refused(Conflict, code="not_yet"):
+        services.scores_save(actor=cleared.expert, assignment=cleared, scores=_scores(submission))
+    clock.move_to(submission.deadline)
+    assert phase.is_open()  # the phase still takes submissions, but this cycle's are final
+    services.conflict_declare(actor=undeclared.expert, assignment=undeclared, has_conflict=False)
+    services.scores_save(actor=cleared.expert, assignment=cleared, scores=_scores(submission))
+    assert Score.objects.filter(assignment=cleared).count() == 2
 
 
 def test_results_are_published_only_after_the_phase_closes(people, clock, agency, refused):

@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from govtech.core.audit import verify_chain
 from govtech.core.models import AuditEvent
@@ -39,9 +40,13 @@ def _counts() -> dict:
     }
 
 
-@pytest.fixture
-def seeded(db):
-    call_command("seed_demo", stdout=StringIO())
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The whole demo, seeded once for the module (it takes seconds) and rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=StringIO())
+        yield
+        transaction.set_rollback(True)
 
 
 def test_seeding_twice_changes_nothing(seeded):

@@ -14,6 +14,7 @@ from govtech.accounts.models import Membership, MembershipRole, Organization, Or
 from govtech.accounts.validators import complete_inn, complete_ogrn
 from govtech.challenges.demo import seed_challenges
 from govtech.funnel.demo import seed_funnel
+from govtech.participation.demo import seed_participation
 
 DEMO_PASSWORD = "demo-govtech-2026"
 
@@ -153,6 +154,7 @@ class Command(BaseCommand):
             self._organizations(operator, people)
             seed_funnel(operator)
             seed_challenges(operator, password=DEMO_PASSWORD)
+            seed_participation(operator, password=DEMO_PASSWORD)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo data ready: {User.objects.count()} users, {Organization.objects.count()} organizations; "
