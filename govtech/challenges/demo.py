@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -22,6 +21,7 @@ from django.db.models import DateTimeField, F
 from django.utils import timezone
 
 from govtech.accounts import services as accounts
+from govtech.accounts.demo import demo_person
 from govtech.accounts.models import Organization, OrganizationKind
 from govtech.challenges import services
 from govtech.challenges.aggregation import panel_results
@@ -175,16 +175,7 @@ class _Seeder:
     # --- people and organizations
 
     def _person(self, email: str, name: str):
-        users = get_user_model().objects
-        user = users.filter(email=email).first()
-        if user is None:
-            user = users.create_user(email=email, full_name=name)
-            # One hash for every demo account: hashing is slow by design, and the password is public anyway.
-            user.password = self.password_hash
-            user.save(update_fields=["password"])
-            accounts.user_record_signup(user=user)
-        EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
-        return user
+        return demo_person(email, name, password_hash=self.password_hash)
 
     def _agencies(self) -> None:
         for spec in AGENCIES:

@@ -15,23 +15,11 @@ from govtech.challenges.models import (
     PhaseKind,
 )
 from govtech.challenges.services import CHALLENGE_FIELDS, CRITERION_FIELDS, INDICATOR_FIELDS, PHASE_FIELDS
-from govtech.core.forms import MultipleFileField
+from govtech.core.forms import MultipleFileField, choices_with_empty, valid_data
 from govtech.core.uploads import UploadValidator
 from govtech.funnel.models import Topic
 
 # --- shared fields -----------------------------------------------------------------
-
-
-def _choices(empty_label, choices) -> list:
-    return [("", empty_label), *choices]
-
-
-def _valid_data(form: forms.Form) -> dict:
-    """The fields that cleaned; an invalid filter is shown with its error and filters nothing."""
-    if not form.is_bound:
-        return {}
-    form.is_valid()
-    return form.cleaned_data
 
 
 def _local_time_help():
@@ -103,7 +91,7 @@ class ChallengeFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=_choices(
+        choices=choices_with_empty(
             _("All statuses"),
             [(status.value, status.label) for status in map(ChallengeStatus, selectors.PUBLIC_STATUSES)],
         ),
@@ -111,11 +99,15 @@ class ChallengeFilterForm(forms.Form):
     agency = forms.ModelChoiceField(
         label=_("Agency"), required=False, queryset=None, to_field_name="slug", empty_label=_("All agencies")
     )
-    topic = forms.ChoiceField(label=_("Topic"), required=False, choices=_choices(_("All topics"), Topic.choices))
-    phase = forms.ChoiceField(
-        label=_("Phase"), required=False, choices=_choices(_("All kinds of phase"), PhaseKind.choices)
+    topic = forms.ChoiceField(
+        label=_("Topic"), required=False, choices=choices_with_empty(_("All topics"), Topic.choices)
     )
-    deadline = forms.ChoiceField(label=_("Deadline"), required=False, choices=_choices(_("Any"), DEADLINE_CHOICES))
+    phase = forms.ChoiceField(
+        label=_("Phase"), required=False, choices=choices_with_empty(_("All kinds of phase"), PhaseKind.choices)
+    )
+    deadline = forms.ChoiceField(
+        label=_("Deadline"), required=False, choices=choices_with_empty(_("Any"), DEADLINE_CHOICES)
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,7 +115,7 @@ class ChallengeFilterForm(forms.Form):
 
     def filters(self) -> selectors.ChallengeFilters:
         """The filters for the selector; a value that is not valid is left out, the rest apply."""
-        data = _valid_data(self)
+        data = valid_data(self)
         return selectors.ChallengeFilters(
             status=data.get("status") or None,
             owner=data["agency"].pk if data.get("agency") else None,

@@ -51,6 +51,7 @@ from govtech.challenges.models import (
 from govtech.core.errors import ServiceError
 from govtech.core.forms import run_service
 from govtech.core.pagination import paginate
+from govtech.core.views import require, run_action
 from govtech.notifications import selectors as notification_selectors
 
 CANCELLABLE = {
@@ -82,22 +83,6 @@ def _organization_kinds(user) -> set[str]:
     if not user.is_authenticated:
         return set()
     return set(organization_list_for_user(user=user).values_list("kind", flat=True))
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _run(request, call, success: str) -> bool:
-    """A write without input fields: its refusal becomes an error message on the next page."""
-    try:
-        call()
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
-        return False
-    messages.success(request, success)
-    return True
 
 
 def _suppliers(user) -> list:
@@ -316,7 +301,7 @@ def challenge_action(request, slug, action):
         raise Http404
     challenge = access.access_challenge(actor=request.user, slug=slug)
     if step.form_class is None:
-        _run(request, lambda: step.service(actor=request.user, challenge=challenge), str(step.success))
+        run_action(request, lambda: step.service(actor=request.user, challenge=challenge), str(step.success))
         return redirect(challenge)
     form = step.form_class(request.POST)
     if form.is_valid():
@@ -382,7 +367,7 @@ def slot_create(request, slug):
 def slot_delete(request, slug, pk):
     challenge = access.access_challenge(actor=request.user, slug=slug)
     slot = access.access_slot(challenge=challenge, pk=pk)
-    _run(request, lambda: services.slot_delete(actor=request.user, slot=slot), _("The slot is removed."))
+    run_action(request, lambda: services.slot_delete(actor=request.user, slot=slot), _("The slot is removed."))
     return redirect(challenge.get_absolute_url() + "#consultations")
 
 
@@ -392,8 +377,8 @@ def slot_book(request, slug, pk):
     challenge = access.access_challenge(actor=request.user, slug=slug)
     slot = access.access_slot(challenge=challenge, pk=pk)
     supplier = _chosen_supplier(_suppliers(request.user), request.POST.get("supplier"))
-    _require(supplier is not None)
-    _run(
+    require(supplier is not None)
+    run_action(
         request,
         lambda: services.slot_book(actor=request.user, slot=slot, supplier=supplier),
         _("The consultation is booked."),
@@ -406,7 +391,9 @@ def slot_book(request, slug, pk):
 def slot_cancel(request, slug, pk):
     challenge = access.access_challenge(actor=request.user, slug=slug)
     slot = access.access_slot(challenge=challenge, pk=pk)
-    _run(request, lambda: services.slot_cancel_booking(actor=request.user, slot=slot), _("The booking is cancelled."))
+    run_action(
+        request, lambda: services.slot_cancel_booking(actor=request.user, slot=slot), _("The booking is cancelled.")
+    )
     return redirect(challenge.get_absolute_url() + "#consultations")
 
 
@@ -444,7 +431,7 @@ def _owner_choices(user):
 @require_http_methods(["GET", "POST"])
 def challenge_create(request):
     owners = _owner_choices(request.user)
-    _require(owners.exists())
+    require(owners.exists())
     form = ChallengeForm(request.POST or None, owners=owners)
     if len(owners) == 1 and not form.is_bound:
         form.initial["owner"] = owners[0].slug
@@ -466,7 +453,7 @@ def challenge_create(request):
 
 def _editable_challenge(request, slug):
     challenge = access.access_challenge(actor=request.user, slug=slug)
-    _require(request.user.has_perm("challenges.change_challenge", challenge))
+    require(request.user.has_perm("challenges.change_challenge", challenge))
     return challenge
 
 
@@ -605,7 +592,7 @@ def challenge_documents(request, slug):
 def document_remove(request, slug, pk):
     challenge = _editable_challenge(request, slug)
     document = access.access_document(challenge=challenge, pk=pk)
-    _run(
+    run_action(
         request,
         lambda: services.document_remove(actor=request.user, document=document),
         _("The document is removed."),
@@ -623,7 +610,7 @@ def submission_form(request, slug, number):
     challenge = access.access_challenge(actor=request.user, slug=slug)
     phase = access.access_phase(challenge=challenge, number=number)
     suppliers = _suppliers(request.user)
-    _require(bool(suppliers))
+    require(bool(suppliers))
     supplier = _chosen_supplier(suppliers, request.POST.get("supplier") or request.GET.get("supplier"))
     context = {"challenge": challenge, "phase": phase, "suppliers": suppliers, "supplier": supplier}
     if supplier is None:
@@ -735,7 +722,7 @@ def attachment_download(request, pk, attachment_id):
 @require_POST
 def submission_withdraw(request, pk):
     submission = access.access_submission(actor=request.user, pk=pk)
-    _run(
+    run_action(
         request,
         lambda: services.submission_withdraw(actor=request.user, submission=submission),
         _("Your submission is withdrawn. You may submit again before the deadline."),
@@ -747,7 +734,7 @@ def submission_withdraw(request, pk):
 @require_POST
 def submission_decide(request, pk):
     submission = access.access_submission(actor=request.user, pk=pk)
-    _require(request.user.has_perm("challenges.decide", submission.phase.challenge))
+    require(request.user.has_perm("challenges.decide", submission.phase.challenge))
     form = DecisionForm(request.POST)
     if form.is_valid():
         decided = run_service(
@@ -771,7 +758,7 @@ def submission_decide(request, pk):
 
 @login_required
 def my_submissions(request):
-    _require(OrganizationKind.SUPPLIER in _organization_kinds(request.user))
+    require(OrganizationKind.SUPPLIER in _organization_kinds(request.user))
     page = paginate(request, selectors.submissions_of_suppliers(user=request.user))
     return render(request, "challenges/my_submissions.html", {"page_obj": page})
 
@@ -781,7 +768,7 @@ def my_submissions(request):
 
 @login_required
 def my_challenges(request):
-    _require(OrganizationKind.AGENCY in _organization_kinds(request.user))
+    require(OrganizationKind.AGENCY in _organization_kinds(request.user))
     page = paginate(request, selectors.challenges_of_agencies(user=request.user))
     _mark_open(page, timezone.now())
     return render(request, "challenges/my_challenges.html", {"page_obj": page})
@@ -789,7 +776,7 @@ def my_challenges(request):
 
 @login_required
 def review_queue(request):
-    _require(request.user.has_perm("challenges.review_challenge"))
+    require(request.user.has_perm("challenges.review_challenge"))
     page = paginate(request, selectors.review_queue())
     return render(request, "challenges/review_queue.html", {"page_obj": page})
 
@@ -867,7 +854,7 @@ def _cycle_entries(request, phase, criteria, now, *, experts) -> list[CycleEntry
 
 def _panel_phase(request, slug, number):
     challenge = access.access_challenge(actor=request.user, slug=slug)
-    _require(request.user.has_perm("challenges.view_evaluation", challenge))
+    require(request.user.has_perm("challenges.view_evaluation", challenge))
     return challenge, access.access_phase(challenge=challenge, number=number)
 
 
@@ -916,7 +903,7 @@ def panel_assign(request, slug, number, cycle):
 def panel_close(request, slug, number, cycle):
     challenge, phase = _panel_phase(request, slug, number)
     review_cycle = access.access_cycle(phase=phase, number=cycle)
-    _run(
+    run_action(
         request,
         lambda: services.panel_close(actor=request.user, cycle=review_cycle),
         _("The panel is closed: the scores are visible to the panel and the owner may decide."),
@@ -928,7 +915,7 @@ def panel_close(request, slug, number, cycle):
 @require_POST
 def phase_publish_results(request, slug, number):
     challenge, phase = _panel_phase(request, slug, number)
-    if _run(
+    if run_action(
         request,
         lambda: services.phase_publish_results(actor=request.user, phase=phase),
         _("The results of the phase are published."),
@@ -942,10 +929,10 @@ def phase_publish_results(request, slug, number):
 def assignment_create(request, pk):
     submission = access.access_submission(actor=request.user, pk=pk)
     challenge = submission.phase.challenge
-    _require(request.user.has_perm("challenges.manage_panel", challenge))
+    require(request.user.has_perm("challenges.manage_panel", challenge))
     form = AssignExpertForm(request.POST)
     if form.is_valid():
-        _run(
+        run_action(
             request,
             lambda: services.assignment_create(
                 actor=request.user, submission=submission, expert=form.cleaned_data["expert"]
@@ -962,7 +949,7 @@ def assignment_create(request, pk):
 
 @login_required
 def my_evaluations(request):
-    _require(request.user.has_perm("challenges.view_evaluations_inbox"))
+    require(request.user.has_perm("challenges.view_evaluations_inbox"))
     page = paginate(request, selectors.assignments_of_expert(user=request.user))
     return render(request, "challenges/my_evaluations.html", {"page_obj": page})
 

@@ -41,3 +41,16 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
         return [super().clean(data, initial)] if data else []
+
+
+def choices_with_empty(empty_label, choices) -> list:
+    """A filter's choices with an "any" entry first."""
+    return [("", empty_label), *choices]
+
+
+def valid_data(form: forms.Form) -> dict:
+    """The fields that cleaned; an invalid filter is shown with its error and filters nothing."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    return form.cleaned_data

@@ -31,6 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from govtech.accounts import services as accounts
+from govtech.accounts.demo import demo_person
 from govtech.accounts.models import Membership, MembershipRole, Organization, OrganizationKind
 from govtech.core.stemming import stem_string
 from govtech.core.text import slug_from
@@ -232,16 +233,7 @@ class _Seeder:
             self.staff[slug] = person
 
     def _person(self, email: str, name: str):
-        users = get_user_model().objects
-        user = users.filter(email=email).first()
-        if user is None:
-            user = users.create_user(email=email, full_name=name)
-            # One hash for every demo account: hashing is slow by design, and the password is public anyway.
-            user.password = self.password_hash
-            user.save(update_fields=["password"])
-            accounts.user_record_signup(user=user)
-        EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
-        return user
+        return demo_person(email, name, password_hash=self.password_hash)
 
     def _people(self) -> None:
         """Generated residents who propose, vote, comment and tell stories; a few are very active."""

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from govtech.accounts.selectors import agency_choices
-from govtech.core.forms import MultipleFileField
+from govtech.core.forms import MultipleFileField, choices_with_empty, valid_data
 from govtech.funnel.models import Topic
 from govtech.participation import selectors
 from govtech.participation.models import (
@@ -20,18 +20,6 @@ from govtech.participation.models import (
     ReportReason,
 )
 from govtech.participation.selectors import Sort
-
-
-def _choices(empty_label, choices) -> list:
-    return [("", empty_label), *choices]
-
-
-def _valid_data(form: forms.Form) -> dict:
-    """The fields that cleaned; an invalid filter is shown with its error and filters nothing."""
-    if not form.is_bound:
-        return {}
-    form.is_valid()
-    return form.cleaned_data
 
 
 def district_choices(empty_label) -> list:
@@ -89,7 +77,9 @@ class IdeaFilterForm(forms.Form):
         help_text=_("Any form of a word finds the others: «электробусы» finds «электробус»."),
     )
     status = forms.ChoiceField(label=_("Status"), required=False)
-    topic = forms.ChoiceField(label=_("Category"), required=False, choices=_choices(_("All categories"), Topic.choices))
+    topic = forms.ChoiceField(
+        label=_("Category"), required=False, choices=choices_with_empty(_("All categories"), Topic.choices)
+    )
     district = DistrictField(label=_("District"), empty_label=_("All districts"))
     call = forms.ModelChoiceField(
         label=_("Call for ideas"),
@@ -103,13 +93,13 @@ class IdeaFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         statuses = [(status.value, status.label) for status in IdeaStatus if status != IdeaStatus.SUBMITTED]
-        self.fields["status"].choices = _choices(_("All statuses"), statuses)
+        self.fields["status"].choices = choices_with_empty(_("All statuses"), statuses)
         self.fields["district"].grouped()
         self.fields["call"].queryset = Call.objects.order_by("-opens_at", "-id")
 
     def filters(self) -> selectors.IdeaFilters:
         """The filters for the selector; a value that is not valid is left out, the rest apply."""
-        data = _valid_data(self)
+        data = valid_data(self)
         return selectors.IdeaFilters(
             status=data.get("status") or None,
             topic=data.get("topic") or None,
@@ -161,7 +151,7 @@ class IdeaForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("What should change, where, and why. Markdown is allowed."),
     )
-    topic = forms.ChoiceField(label=_("Category"), choices=_choices(_("Choose a category"), Topic.choices))
+    topic = forms.ChoiceField(label=_("Category"), choices=choices_with_empty(_("Choose a category"), Topic.choices))
     district = DistrictField(label=_("District"), empty_label=_("The whole city or not tied to a place"))
     call = forms.ModelChoiceField(
         label=_("Answering a call for ideas"),
@@ -317,7 +307,7 @@ class CallForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Markdown is allowed."),
     )
-    topic = forms.ChoiceField(label=_("Category"), choices=_choices(_("Choose a category"), Topic.choices))
+    topic = forms.ChoiceField(label=_("Category"), choices=choices_with_empty(_("Choose a category"), Topic.choices))
     district = DistrictField(label=_("District"), empty_label=_("The whole city"))
     opens_at = _datetime_field(_("Opens"))
     closes_at = _datetime_field(_("Closes"))

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from govtech.accounts.models import OrganizationKind
 from govtech.accounts.selectors import agency_choices, organization_list_for_user
 from govtech.core.forms import run_service
 from govtech.core.pagination import paginate
+from govtech.core.views import require
 from govtech.participation import access, exports, selectors, services
 from govtech.participation.models import PointsKind
 from govtech.participation.more_forms import (
@@ -33,11 +33,6 @@ from govtech.participation.more_forms import (
 )
 
 LEADERBOARD_SIZE = 50
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 # --- the agency inbox ---------------------------------------------------------------------
@@ -70,7 +65,7 @@ def agency_inbox(request):
     user = request.user
     agencies = _inbox_agencies(user)
     is_operator = user.has_perm("participation.assign_agency")
-    _require(bool(agencies) or is_operator)
+    require(bool(agencies) or is_operator)
     show = INBOX_UNASSIGNED if is_operator and request.GET.get("show") == INBOX_UNASSIGNED else INBOX_TO_ANSWER
     filter_form = InboxFilterForm(request.GET or None, agencies=agencies)
     chosen = filter_form.chosen_agency()
@@ -121,7 +116,7 @@ QUEUE_ORDER = {
 def moderation_queue(request):
     """Operators: ideas held for pre-moderation, and hidden or reported ideas and comments with
     the reasons of their open reports. Each section is a page of its own, with its count."""
-    _require(request.user.has_perm("participation.view_moderation_queue"))
+    require(request.user.has_perm("participation.view_moderation_queue"))
     queue = selectors.moderation_queue()
     keys = [section.key for section in QUEUE_SECTIONS]
     show = request.GET.get("show") if request.GET.get("show") in keys else keys[0]

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +23,7 @@ from govtech.accounts.selectors import agency_choices, organization_list_for_use
 from govtech.core.errors import ServiceError
 from govtech.core.forms import run_service
 from govtech.core.pagination import paginate
+from govtech.core.views import require, run_action
 from govtech.notifications import selectors as notification_selectors
 from govtech.participation import access, selectors, services
 from govtech.participation.forms import (
@@ -53,22 +53,6 @@ def _safe_next(request, fallback: str) -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return fallback
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _run(request, call, success: str) -> bool:
-    """A write without input fields: its refusal becomes an error message on the next page."""
-    try:
-        call()
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
-        return False
-    messages.success(request, success)
-    return True
 
 
 def _mark_cards(request, page) -> None:
@@ -416,7 +400,7 @@ def comment_report(request, pk, comment_pk):
 
 def _idea_for_staff(request, pk, permission: str):
     idea = access.access_idea(actor=request.user, pk=pk)
-    _require(request.user.has_perm(permission, idea))
+    require(request.user.has_perm(permission, idea))
     return idea
 
 
@@ -496,7 +480,7 @@ def milestone_add(request, pk):
 def milestone_done(request, pk, milestone_pk):
     idea = _idea_for_staff(request, pk, "participation.answer_idea")
     milestone = access.access_milestone(idea=idea, pk=milestone_pk)
-    _run(
+    run_action(
         request,
         lambda: services.milestone_done(actor=request.user, milestone=milestone),
         _("The milestone is marked as done."),
@@ -531,7 +515,7 @@ def idea_assign(request, pk):
 def idea_approve(request, pk):
     """A moderator publishes an idea held for pre-moderation."""
     idea = _idea_for_staff(request, pk, "participation.moderate")
-    _run(request, lambda: services.idea_approve(actor=request.user, idea=idea), _("The idea is published."))
+    run_action(request, lambda: services.idea_approve(actor=request.user, idea=idea), _("The idea is published."))
     return redirect(_safe_next(request, idea.get_absolute_url()))
 
 
@@ -558,14 +542,16 @@ def idea_hide(request, pk):
 @require_POST
 def idea_restore(request, pk):
     idea = _idea_for_staff(request, pk, "participation.moderate")
-    _run(request, lambda: services.content_restore(actor=request.user, target=idea), _("The idea is shown again."))
+    run_action(
+        request, lambda: services.content_restore(actor=request.user, target=idea), _("The idea is shown again.")
+    )
     return redirect(_safe_next(request, idea.get_absolute_url()))
 
 
 def _comment_for_moderator(request, pk, comment_pk):
     idea = access.access_idea(actor=request.user, pk=pk)
     comment = access.access_comment(idea=idea, pk=comment_pk)
-    _require(request.user.has_perm("participation.moderate", comment))
+    require(request.user.has_perm("participation.moderate", comment))
     return idea, comment
 
 
@@ -573,7 +559,7 @@ def _comment_for_moderator(request, pk, comment_pk):
 @require_POST
 def comment_hide(request, pk, comment_pk):
     idea, comment = _comment_for_moderator(request, pk, comment_pk)
-    _run(
+    run_action(
         request,
         lambda: services.content_hide(actor=request.user, target=comment, reason=request.POST.get("reason", "")),
         _("The comment is hidden; the reason is shown in its place."),
@@ -585,7 +571,7 @@ def comment_hide(request, pk, comment_pk):
 @require_POST
 def comment_restore(request, pk, comment_pk):
     idea, comment = _comment_for_moderator(request, pk, comment_pk)
-    _run(
+    run_action(
         request,
         lambda: services.content_restore(actor=request.user, target=comment),
         _("The comment is shown again."),
@@ -636,7 +622,7 @@ def _call_agencies(user):
 @require_http_methods(["GET", "POST"])
 def call_new(request):
     agencies = _call_agencies(request.user)
-    _require(agencies.exists())
+    require(agencies.exists())
     form = CallForm(request.POST or None, agencies=agencies)
     if request.method == "POST" and form.is_valid():
         call = run_service(
