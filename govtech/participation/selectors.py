@@ -56,6 +56,14 @@ def visible_ideas(*, actor) -> QuerySet[Idea]:
     return Idea.objects.filter(visible)
 
 
+def _district_and_its_districts(district_id: int) -> QuerySet:
+    """A district, or an administrative area with all its districts — as a subquery on the
+    district table, so the ideas are filtered by their own column without a join."""
+    from govtech.participation.models import District
+
+    return District.objects.filter(Q(pk=district_id) | Q(parent_id=district_id)).values("pk")
+
+
 def idea_list(*, actor, filters: IdeaFilters | None = None, now=None) -> QuerySet[Idea]:
     filters = filters or IdeaFilters()
     now = now or timezone.now()
@@ -65,7 +73,7 @@ def idea_list(*, actor, filters: IdeaFilters | None = None, now=None) -> QuerySe
     if filters.topic:
         ideas = ideas.filter(topic=filters.topic)
     if filters.district:
-        ideas = ideas.filter(Q(district_id=filters.district) | Q(district__parent_id=filters.district))
+        ideas = ideas.filter(district_id__in=_district_and_its_districts(filters.district))
     if filters.call:
         ideas = ideas.filter(call_id=filters.call)
     if filters.agency:
@@ -104,7 +112,10 @@ class Epoch(Func):
     output_field = FloatField()
 
     def as_sql(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)", **extra)
+        # A float, not PostgreSQL's numeric: the trending score is then computed in fast float maths.
+        return super().as_sql(
+            compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::double precision", **extra
+        )
 
     def as_sqlite(self, compiler, connection, **extra):
         # From the Julian day rather than strftime('%s'): a literal % in the SQL would be taken
@@ -291,7 +302,7 @@ def published_stories(filters: StoryFilters | None = None) -> QuerySet[Story]:
     if filters.template:
         stories = stories.filter(template_id=filters.template)
     if filters.district:
-        stories = stories.filter(Q(district_id=filters.district) | Q(district__parent_id=filters.district))
+        stories = stories.filter(district_id__in=_district_and_its_districts(filters.district))
     if filters.date_from:
         stories = stories.filter(created_at__date__gte=filters.date_from)
     if filters.date_to:

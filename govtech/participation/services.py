@@ -84,7 +84,10 @@ def _rate_limit(actor, action: str, limit: int, period: dt.timedelta) -> None:
 
 
 def _award(user_id: int, kind: str, key: str) -> None:
-    PointsEntry.objects.get_or_create(user_id=user_id, kind=kind, key=key, defaults={"points": POINTS[kind]})
+    """Once per event: the unique constraint makes a repeat a no-op, in one statement."""
+    PointsEntry.objects.bulk_create(
+        [PointsEntry(user_id=user_id, kind=kind, key=key, points=POINTS[kind])], ignore_conflicts=True
+    )
 
 
 def _take_back(user_id: int, kind: str, key: str) -> None:
@@ -289,11 +292,11 @@ def vote_add(*, actor, idea: Idea) -> Idea:
     require_perm(actor, "participation.vote", idea)
     idea = _locked_idea(idea)
     _require_votable(idea)
-    try:
-        with transaction.atomic():
-            Vote.objects.create(idea=idea, user=actor)
-    except IntegrityError as exc:
-        raise Conflict(_("You have already supported this idea."), code="already_voted") from exc
+    # The idea row is locked, so nobody else can add this person's vote between the check and the
+    # insert; the unique constraint stays as the last guard.
+    if Vote.objects.filter(idea=idea, user=actor).exists():
+        raise Conflict(_("You have already supported this idea."), code="already_voted")
+    Vote.objects.create(idea=idea, user=actor)
     Idea.objects.filter(pk=idea.pk).update(vote_count=F("vote_count") + 1)
     idea.vote_count += 1
     _award(idea.author_id, PointsKind.VOTE_RECEIVED, f"vote:{idea.pk}:{actor.pk}")
