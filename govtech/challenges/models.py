@@ -2,7 +2,6 @@
 the public Q&A, consultation slots and the expert panel that scores them."""
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govtech.core.models import TimeStampedModel
-from govtech.core.uploads import UploadValidator
+from govtech.core.uploads import UploadValidator, private_path
 from govtech.funnel.models import Topic
 from govtech.funnel.states import Stage
 
@@ -267,8 +266,7 @@ def private_upload_path(instance, filename: str) -> str:
     """Drafts' documents and submissions are confidential: files live under an unguessable name,
     outside any public media location (docs/deploy.md), and are served only through views that
     check who may read them."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"private/challenges/{instance._meta.model_name}/{uuid.uuid4().hex}.{extension}"
+    return private_path(f"challenges/{instance._meta.model_name}", filename)
 
 
 class ChallengeDocument(models.Model):

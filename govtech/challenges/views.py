@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -51,7 +51,7 @@ from govtech.challenges.models import (
 from govtech.core.errors import ServiceError
 from govtech.core.forms import run_service
 from govtech.core.pagination import paginate
-from govtech.core.views import require, run_action
+from govtech.core.views import require, run_action, stored_file_response
 from govtech.notifications import selectors as notification_selectors
 
 CANCELLABLE = {
@@ -404,17 +404,7 @@ def document_download(request, slug, pk):
     """Documents are served only to those who may see the challenge (a draft's are not public)."""
     challenge = access.access_challenge(actor=request.user, slug=slug)
     document = access.access_document(challenge=challenge, pk=pk)
-    return _file_response(document.file, document.title)
-
-
-def _file_response(stored_file, title: str) -> FileResponse:
-    try:
-        handle = stored_file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    extension = stored_file.name.rsplit(".", 1)[-1] if "." in stored_file.name else ""
-    filename = title if not extension or title.lower().endswith("." + extension.lower()) else f"{title}.{extension}"
-    return FileResponse(handle, as_attachment=True, filename=filename)
+    return stored_file_response(document.file, document.title)
 
 
 # --- creating and editing --------------------------------------------------------------
@@ -715,7 +705,7 @@ def attachment_download(request, pk, attachment_id):
     attachment = next((a for a in submission.attachments.all() if str(a.pk) == str(attachment_id)), None)
     if attachment is None:
         raise Http404
-    return _file_response(attachment.file, attachment.title)
+    return stored_file_response(attachment.file, attachment.title)
 
 
 @login_required

@@ -1,5 +1,7 @@
-"""Checking uploaded files by their content, not by the name a client sends."""
+"""Checking uploaded files by their content, not by the name a client sends, and naming the
+confidential ones."""
 
+import uuid
 from dataclasses import dataclass
 
 import filetype
@@ -74,3 +76,10 @@ class UploadValidator:
             other.kind_name,
             other.max_bytes,
         )
+
+
+def private_path(folder: str, filename: str) -> str:
+    """Where a confidential upload is stored: under ``private/`` (never served as media, see
+    docs/deploy.md) with an unguessable name that keeps only the extension."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"private/{folder}/{uuid.uuid4().hex}.{extension}"

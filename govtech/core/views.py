@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
 
 from govtech.core.errors import ServiceError
 
@@ -21,3 +22,15 @@ def run_action(request, call, success: str) -> bool:
         return False
     messages.success(request, success)
     return True
+
+
+def stored_file_response(stored_file, title: str, *, as_attachment: bool = True) -> FileResponse:
+    """A stored upload, sent under its human title (with the stored file's extension); a file
+    missing from storage is "not found". Callers check access first."""
+    try:
+        handle = stored_file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    extension = stored_file.name.rsplit(".", 1)[-1] if "." in stored_file.name else ""
+    filename = title if not extension or title.lower().endswith("." + extension.lower()) else f"{title}.{extension}"
+    return FileResponse(handle, as_attachment=as_attachment, filename=filename)

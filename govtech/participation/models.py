@@ -1,8 +1,6 @@
 """Residents' participation: calls for ideas, ideas with their official answers, votes,
 comments, reports for moderation, experience stories and participation points."""
 
-import uuid
-
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinLengthValidator, MinValueValidator
 from django.db import models
@@ -12,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from govtech.core.models import TimeStampedModel
-from govtech.core.uploads import UploadValidator
+from govtech.core.uploads import UploadValidator, private_path
 from govtech.funnel.models import Topic
 
 
@@ -208,9 +206,8 @@ class Idea(TimeStampedModel):
 
 
 def idea_file_path(instance, filename: str) -> str:
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    # Under private/: served only through the idea's page, which hides pending and hidden ideas' files.
-    return f"private/ideas/{uuid.uuid4().hex}.{extension}"
+    # Served only through the idea's page, which hides pending and hidden ideas' files.
+    return private_path("ideas", filename)
 
 
 class IdeaFile(models.Model):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,7 +23,7 @@ from govtech.accounts.selectors import agency_choices, organization_list_for_use
 from govtech.core.errors import ServiceError
 from govtech.core.forms import run_service
 from govtech.core.pagination import paginate
-from govtech.core.views import require, run_action
+from govtech.core.views import require, run_action, stored_file_response
 from govtech.notifications import selectors as notification_selectors
 from govtech.participation import access, selectors, services
 from govtech.participation.forms import (
@@ -278,11 +278,7 @@ def idea_file(request, pk, file_pk):
     attached = next((file for file in idea.files.all() if str(file.pk) == str(file_pk)), None)
     if attached is None:
         raise Http404
-    try:
-        handle = attached.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    return FileResponse(handle, as_attachment=not attached.is_image, filename=attached.title)
+    return stored_file_response(attached.file, attached.title, as_attachment=not attached.is_image)
 
 
 # --- votes ------------------------------------------------------------------------------
