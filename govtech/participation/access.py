@@ -26,6 +26,15 @@ def access_idea(*, actor, pk) -> Idea:
     return idea
 
 
+def access_idea_row(*, actor, pk) -> Idea:
+    """The idea alone, for a write that locks and reads it again anyway (a vote): without the
+    relations the idea page shows, whose join costs more to plan than the vote itself."""
+    idea = Idea.objects.filter(pk=_int(pk)).first()
+    if idea is None or not actor.has_perm("participation.view_idea", idea):
+        raise Http404
+    return idea
+
+
 def access_comment(*, idea: Idea, pk) -> Comment:
     comment = Comment.objects.filter(idea=idea, pk=_int(pk)).select_related("idea", "author").first()
     if comment is None:

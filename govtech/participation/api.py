@@ -235,14 +235,14 @@ class IdeaVoteView(APIView):
 
     @extend_schema(request=None, responses={201: VoteResultSerializer})
     def post(self, request, pk):
-        idea = access.access_idea(actor=request.user, pk=pk)
+        idea = access.access_idea_row(actor=request.user, pk=pk)
         valid_input(EmptyInput, request.data)
         idea = services.vote_add(actor=request.user, idea=idea)
         return Response({"votes": idea.vote_count, "voted": True}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: VoteResultSerializer})
     def delete(self, request, pk):
-        idea = access.access_idea(actor=request.user, pk=pk)
+        idea = access.access_idea_row(actor=request.user, pk=pk)
         idea = services.vote_remove(actor=request.user, idea=idea)
         return Response({"votes": idea.vote_count, "voted": False})
 

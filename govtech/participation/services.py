@@ -103,6 +103,11 @@ def _locked_idea(idea: Idea) -> Idea:
     return Idea.objects.select_for_update(of=("self",)).select_related("call", "agency").get(pk=idea.pk)
 
 
+def _locked_idea_row(idea: Idea) -> Idea:
+    """The idea row alone, locked: what a vote needs (its call is read only when it has one)."""
+    return Idea.objects.select_for_update().get(pk=idea.pk)
+
+
 def _validated(instance, *, exclude=()) -> None:
     try:
         instance.full_clean(exclude=list(exclude))
@@ -290,7 +295,7 @@ def vote_add(*, actor, idea: Idea) -> Idea:
     """One vote per person per idea. The idea row is locked, so the count stays exact however many
     people vote at once; reaching a call's threshold sends the idea to review."""
     require_perm(actor, "participation.vote", idea)
-    idea = _locked_idea(idea)
+    idea = _locked_idea_row(idea)
     _require_votable(idea)
     # The idea row is locked, so nobody else can add this person's vote between the check and the
     # insert; the unique constraint stays as the last guard.
@@ -309,7 +314,7 @@ def vote_add(*, actor, idea: Idea) -> Idea:
 def vote_remove(*, actor, idea: Idea) -> Idea:
     """A person withdraws their vote."""
     require_perm(actor, "participation.vote", idea)
-    idea = _locked_idea(idea)
+    idea = _locked_idea_row(idea)
     deleted, _details = Vote.objects.filter(idea=idea, user=actor).delete()
     if not deleted:
         raise Conflict(_("You have not supported this idea."), code="not_voted")
