@@ -5,6 +5,8 @@ DJANGO_ENV chooses the defaults: ``production`` (the default, strict) or
 one variable at a time; docs/deploy.md lists them.
 """
 
+import json
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "govtech.funnel",
     "govtech.challenges",
     "govtech.participation",
+    "govtech.catalog",
     "govtech.web",
     "govtech.api",
 ]
@@ -201,6 +204,25 @@ GOVTECH_COMMENT_EDIT_MINUTES = env_int("GOVTECH_COMMENT_EDIT_MINUTES", 15)
 GOVTECH_IDEAS_PER_HOUR = env_int("GOVTECH_IDEAS_PER_HOUR", 5)  # per account; stories count the same
 GOVTECH_COMMENTS_PER_HOUR = env_int("GOVTECH_COMMENTS_PER_HOUR", 30)
 GOVTECH_IDEA_MAX_FILES = env_int("GOVTECH_IDEA_MAX_FILES", 5)
+
+# --- catalog and direct award ---
+# An order to an accredited product is placed directly only up to this amount (roubles); above
+# it the agency must buy competitively.
+GOVTECH_CATALOG_DIRECT_AWARD_LIMIT = Decimal(env("GOVTECH_CATALOG_DIRECT_AWARD_LIMIT", "3000000"))
+# A buying project's search may be ended (its results frozen) only with at most this many results.
+GOVTECH_CATALOG_SNAPSHOT_MAX = env_int("GOVTECH_CATALOG_SNAPSHOT_MAX", 100)
+GOVTECH_CATALOG_ACCREDITATION_MONTHS = env_int("GOVTECH_CATALOG_ACCREDITATION_MONTHS", 18)
+# Days before an accreditation ends when its supplier is reminded (each reminder once).
+GOVTECH_CATALOG_EXPIRY_REMINDER_DAYS = [int(d) for d in env_list("GOVTECH_CATALOG_EXPIRY_REMINDER_DAYS", ["60", "14"])]
+# How many agency reviews the expert score counts as in the rating (see govtech/catalog/rating.py).
+GOVTECH_CATALOG_RATING_PRIOR_WEIGHT = env_int("GOVTECH_CATALOG_RATING_PRIOR_WEIGHT", 3)
+# Default eligibility of a new intake cycle (see govtech/catalog/eligibility.py).
+GOVTECH_CATALOG_ELIGIBILITY = json.loads(
+    env(
+        "GOVTECH_CATALOG_ELIGIBILITY",
+        '{"any_of": [{"max_company_age_years": 7}, {"partner_recommendation": true}]}',
+    )
+)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

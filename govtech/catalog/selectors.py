@@ -1,0 +1,403 @@
+"""Reads of the catalog: the search with exact facet counts, the registry, each role's lists,
+and "products that may already solve this" for challenges and initiatives."""
+
+import datetime as dt
+from dataclasses import dataclass, field, fields
+
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from govtech.accounts.models import Organization
+from govtech.catalog.models import (
+    PRICE_BANDS,
+    AccreditationState,
+    Application,
+    ApplicationStatus,
+    BuyingProject,
+    Category,
+    Deployment,
+    Order,
+    PriceBand,
+    Product,
+    ProductStatus,
+    ProductUse,
+    Review,
+)
+from govtech.catalog.rating import combine
+from govtech.challenges.models import Declaration
+from govtech.core.fulltext import search_by_stems
+
+SORTS = ("relevance", "rating", "newest")
+FACETS = ("category", "trl", "price_band", "deployment", "accreditation", "used_by")
+MAX_COMPARE = 4
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple) else [value]
+    out = []
+    for item in items:
+        out.extend(part.strip() for part in str(item).split(",") if part.strip())
+    return out
+
+
+def _get_list(params, name: str) -> list[str]:
+    if hasattr(params, "getlist"):
+        return _as_list(params.getlist(name))
+    return _as_list(params.get(name))
+
+
+@dataclass
+class CatalogQuery:
+    """A catalog search: text, facet filters (values within a facet are alternatives, facets
+    combine) and a sort. Unknown values are dropped, so a saved search is always valid."""
+
+    q: str = ""
+    category: list[str] = field(default_factory=list)
+    trl: list[int] = field(default_factory=list)
+    price_band: list[str] = field(default_factory=list)
+    deployment: list[str] = field(default_factory=list)
+    accreditation: list[str] = field(default_factory=list)
+    used_by: list[int] = field(default_factory=list)
+    sort: str = ""
+
+    @classmethod
+    def from_params(cls, params) -> "CatalogQuery":
+        def ints(name, low, high):
+            return sorted({int(v) for v in _get_list(params, name) if v.isdigit() and low <= int(v) <= high})
+
+        def choices(name, allowed):
+            return [v for v in dict.fromkeys(_get_list(params, name)) if v in allowed]
+
+        sort = str(params.get("sort") or "")
+        return cls(
+            q=str(params.get("q") or "").strip()[:200],
+            category=choices("category", Category.values),
+            trl=ints("trl", 1, 9),
+            price_band=choices("price_band", PriceBand.values),
+            deployment=choices("deployment", Deployment.values),
+            accreditation=choices("accreditation", AccreditationState.values),
+            used_by=ints("used_by", 1, 2**31 - 1),
+            sort=sort if sort in SORTS else "",
+        )
+
+    def as_params(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+    @property
+    def effective_sort(self) -> str:
+        return self.sort or ("relevance" if self.q else "newest")
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(getattr(self, name) for name in (*FACETS, "q"))
+
+
+def price_band_q(band: str) -> Q:
+    if band == PriceBand.ON_REQUEST:
+        return Q(price_from__isnull=True)
+    low, high = PRICE_BANDS[band]
+    condition = Q(price_from__isnull=False)
+    if low is not None:
+        condition &= Q(price_from__gte=low)
+    if high is not None:
+        condition &= Q(price_from__lt=high)
+    return condition
+
+
+def accreditation_q(state: str, today: dt.date) -> Q:
+    valid = Q(accredited_until__gte=today)
+    if state == AccreditationState.ACCREDITED:
+        return valid
+    if state == AccreditationState.IN_REVIEW:
+        return ~valid & Q(has_open_application=True)
+    if state == AccreditationState.EXPIRED:
+        return Q(accredited_until__lt=today, has_open_application=False)
+    return Q(accredited_until__isnull=True, has_open_application=False)
+
+
+def _any(conditions) -> Q:
+    combined = Q(pk__in=[])
+    for condition in conditions:
+        combined |= condition
+    return combined
+
+
+def _facet_filter(query: CatalogQuery, name: str, today: dt.date) -> Q | None:
+    values = getattr(query, name)
+    if not values:
+        return None
+    if name == "price_band":
+        return _any(price_band_q(band) for band in values)
+    if name == "accreditation":
+        return _any(accreditation_q(state, today) for state in values)
+    if name == "used_by":
+        return Q(Exists(ProductUse.objects.filter(product=OuterRef("pk"), agency_id__in=values)))
+    return Q(**{f"{name}__in": values})
+
+
+def _base(query: CatalogQuery) -> QuerySet:
+    products = Product.objects.filter(status=ProductStatus.PUBLISHED)
+    if query.q:
+        products = search_by_stems(products, "search_stems", query.q)
+    return products
+
+
+def _filtered(query: CatalogQuery, *, except_facet: str | None = None, today: dt.date) -> QuerySet:
+    products = _base(query)
+    for name in FACETS:
+        if name == except_facet:
+            continue
+        condition = _facet_filter(query, name, today)
+        if condition is not None:
+            products = products.filter(condition)
+    return products
+
+
+def search_products(query: CatalogQuery, *, today: dt.date | None = None) -> QuerySet:
+    """Published products matching the text and every facet filter, in the query's order."""
+    today = today or timezone.localdate()
+    products = _filtered(query, today=today)
+    sort = query.effective_sort
+    if sort == "relevance" and query.q:
+        return products.order_by("-matched", "-rating", "-id")
+    if sort == "rating":
+        return products.order_by(F("rating").desc(nulls_last=True), "-id")
+    return products.order_by("-published_at", "-id")
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+def _choice_counts(products: QuerySet, name: str) -> dict[str, int]:
+    return {str(row[name]): row["n"] for row in products.order_by().values(name).annotate(n=Count("pk"))}
+
+
+def _conditional_counts(products: QuerySet, conditions: dict[str, Q]) -> dict[str, int]:
+    counts = products.order_by().aggregate(
+        **{f"n_{key}": Count("pk", filter=condition) for key, condition in conditions.items()}
+    )
+    return {key: counts[f"n_{key}"] or 0 for key in conditions}
+
+
+def facet_counts(
+    query: CatalogQuery, *, today: dt.date | None = None, agency_limit: int = 15
+) -> dict[str, list[FacetValue]]:
+    """For every facet, how many products each value would give: the counts apply every other
+    facet's filter but not the facet's own, so choosing a second value adds to the results
+    (disjunctive facets). Exact counts, one query per facet."""
+    today = today or timezone.localdate()
+    facets: dict[str, list[FacetValue]] = {}
+
+    def values(name, labels, counts, keep_empty=False):
+        chosen = {str(v) for v in getattr(query, name)}
+        facets[name] = [
+            FacetValue(str(value), str(label), counts.get(str(value), 0), str(value) in chosen)
+            for value, label in labels
+            if keep_empty or counts.get(str(value), 0) or str(value) in chosen
+        ]
+
+    values(
+        "category", Category.choices, _choice_counts(_filtered(query, except_facet="category", today=today), "category")
+    )
+    values(
+        "trl",
+        [(n, str(n)) for n in range(1, 10)],
+        _choice_counts(_filtered(query, except_facet="trl", today=today), "trl"),
+    )
+    values(
+        "deployment",
+        Deployment.choices,
+        _choice_counts(_filtered(query, except_facet="deployment", today=today), "deployment"),
+    )
+    values(
+        "price_band",
+        PriceBand.choices,
+        _conditional_counts(
+            _filtered(query, except_facet="price_band", today=today),
+            {band: price_band_q(band) for band in PriceBand.values},
+        ),
+    )
+    values(
+        "accreditation",
+        AccreditationState.choices,
+        _conditional_counts(
+            _filtered(query, except_facet="accreditation", today=today),
+            {state: accreditation_q(state, today) for state in AccreditationState.values},
+        ),
+    )
+    used = (
+        ProductUse.objects.filter(product__in=_filtered(query, except_facet="used_by", today=today).values("pk"))
+        .values("agency_id", "agency__name")
+        .annotate(n=Count("product_id", distinct=True))
+        .order_by("-n", "agency__name")
+    )
+    rows = list(used[:agency_limit])
+    chosen = set(query.used_by)
+    shown = {row["agency_id"] for row in rows}
+    missing = [pk for pk in chosen if pk not in shown]
+    if missing:
+        rows += list(used.filter(agency_id__in=missing))
+    facets["used_by"] = [
+        FacetValue(str(row["agency_id"]), row["agency__name"], row["n"], row["agency_id"] in chosen) for row in rows
+    ]
+    return facets
+
+
+def product_rating(product: Product):
+    return combine(product.expert_score, product.review_count, product.review_sum)
+
+
+def product_detail_queryset() -> QuerySet:
+    return Product.objects.select_related("supplier")
+
+
+def product_reviews(product: Product) -> QuerySet:
+    return product.agency_reviews.select_related("agency", "use").order_by("-created_at")
+
+
+def product_users(product: Product) -> QuerySet:
+    """The agencies that really used the product, for its page."""
+    return Organization.objects.filter(product_uses__product=product).distinct().order_by("name")
+
+
+def compare_products(ids, *, actor) -> list[Product]:
+    """Up to four products, in the order asked, only those the reader may see."""
+    wanted = []
+    for value in _as_list(ids):
+        if value.isdigit() and int(value) not in wanted:
+            wanted.append(int(value))
+    found = {p.pk: p for p in Product.objects.filter(pk__in=wanted[:MAX_COMPARE]).select_related("supplier")}
+    return [
+        found[pk] for pk in wanted[:MAX_COMPARE] if pk in found and actor.has_perm("catalog.view_product", found[pk])
+    ]
+
+
+def registry(*, state: str = "", q: str = "", today: dt.date | None = None) -> QuerySet:
+    """The public registry: every published product that has been accredited or is under review,
+    with its status derived from the clock."""
+    today = today or timezone.localdate()
+    products = Product.objects.filter(status=ProductStatus.PUBLISHED).filter(
+        Q(accredited_until__isnull=False) | Q(has_open_application=True)
+    )
+    if state in AccreditationState.values:
+        products = products.filter(accreditation_q(state, today))
+    if q:
+        products = search_by_stems(products, "search_stems", q)
+    return products.select_related("supplier").order_by("supplier__name", "name", "id")
+
+
+def matching_products(*, text: str, category: str = "", limit: int = 5) -> list[Product]:
+    """Published products that may already solve a problem: ranked by how many of the text's word
+    stems they share, with a product of the same category counting two stems more, then by
+    accreditation and rating."""
+    if not (text or "").strip():
+        return []
+    products = search_by_stems(Product.objects.filter(status=ProductStatus.PUBLISHED), "search_stems", text[:2000])
+    today = timezone.localdate()
+    products = products.annotate(
+        same_category=Case(When(category=category, then=Value(2)), default=Value(0), output_field=IntegerField()),
+        accredited=Case(
+            When(accredited_until__gte=today, then=Value(1)), default=Value(0), output_field=IntegerField()
+        ),
+    )
+    products = products.annotate(match_score=F("matched") + F("same_category")).filter(match_score__gte=3)
+    return list(
+        products.select_related("supplier").order_by(
+            "-match_score", "-accredited", F("rating").desc(nulls_last=True), "-id"
+        )[:limit]
+    )
+
+
+# --- each role's lists -------------------------------------------------------------------------
+
+
+def supplier_products(actor) -> QuerySet:
+    return (
+        Product.objects.filter(supplier__memberships__user=actor)
+        .select_related("supplier")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def supplier_applications(actor) -> QuerySet:
+    return (
+        Application.objects.filter(product__supplier__memberships__user=actor)
+        .select_related("product__supplier", "cycle")
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def open_applications() -> QuerySet:
+    """The operators' queue: applications waiting for reviews or a decision."""
+    return (
+        Application.objects.filter(status=ApplicationStatus.SUBMITTED)
+        .select_related("product__supplier", "cycle")
+        .annotate(
+            cleared=Count("reviews", filter=~Q(reviews__conflict=Declaration.RECUSED), distinct=True),
+            completed=Count(
+                "reviews",
+                filter=Q(reviews__completed_at__isnull=False, reviews__conflict=Declaration.NONE),
+                distinct=True,
+            ),
+        )
+        .order_by("submitted_at", "id")
+    )
+
+
+def expert_reviews(actor) -> QuerySet:
+    return (
+        Review.objects.filter(expert=actor)
+        .exclude(conflict=Declaration.RECUSED)
+        .select_related("application__product__supplier", "application__cycle")
+        .order_by("completed_at", "-created_at")
+    )
+
+
+def agency_projects(actor) -> QuerySet:
+    return (
+        BuyingProject.objects.filter(agency__memberships__user=actor)
+        .select_related("agency", "awarded_product", "initiative")
+        .annotate(shortlisted=Count("shortlist", distinct=True))
+        .order_by("-updated_at", "-id")
+    )
+
+
+def agency_orders(actor) -> QuerySet:
+    return (
+        Order.objects.filter(agency__memberships__user=actor)
+        .select_related("product", "supplier", "agency", "initiative")
+        .order_by("-created_at", "-id")
+    )
+
+
+def supplier_orders(actor) -> QuerySet:
+    return (
+        Order.objects.filter(supplier__memberships__user=actor)
+        .select_related("product", "supplier", "agency", "initiative")
+        .order_by("-created_at", "-id")
+    )
+
+
+def reviewable_products(*, agency: Organization) -> QuerySet:
+    """Products this agency used and has not reviewed yet."""
+    return (
+        Product.objects.filter(uses__agency=agency)
+        .exclude(agency_reviews__agency=agency)
+        .distinct()
+        .select_related("supplier")
+        .order_by("name")
+    )
+
+
+def may_review(*, product: Product, agency: Organization) -> bool:
+    return (
+        ProductUse.objects.filter(product=product, agency=agency).exists()
+        and not product.agency_reviews.filter(agency=agency).exists()
+    )
