@@ -51,6 +51,7 @@ bench: install ## Benchmarks that print figures (BENCH_DATABASE_URL=postgres://.
 	$(PY) bench/funnel.py
 	$(PY) bench/challenges.py
 	$(PY) bench/votes.py
+	$(PY) bench/catalog.py
 
 schema: install ## Regenerate the committed OpenAPI schema (docs/api/openapi.yaml)
 	DJANGO_ENV=test $(PY) manage.py spectacular --lang en --file docs/api/openapi.yaml --validate

@@ -30,6 +30,8 @@ class ServiceRefused(exceptions.APIException):
     def __init__(self, error: ServiceError):
         self.status_code = error.status
         self.service_code = error.code
+        # The service's own sentence is the answer's message even when it names a field.
+        self.service_message = str(error.message)
         detail = {error.field: [str(error.message)]} if error.field else str(error.message)
         super().__init__(detail=detail, code=error.code)
 
@@ -74,7 +76,7 @@ def exception_handler(exc, context):
             message = fields.pop("non_field_errors")[0]
         elif "detail" in fields and len(fields) == 1:
             message = fields.pop("detail")[0]
-        message = message or _("The request has invalid fields.")
+        message = message or getattr(exc, "service_message", None) or _("The request has invalid fields.")
     elif isinstance(detail, list):
         message = " ".join(str(item) for item in detail)
     else:

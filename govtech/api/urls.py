@@ -1,6 +1,7 @@
 from django.urls import path
 
 from govtech.accounts import api as accounts_api
+from govtech.catalog import api as catalog_api
 from govtech.challenges import api as challenges_api
 from govtech.core import api as core_api
 from govtech.funnel import analytics_api as funnel_analytics_api
@@ -40,4 +41,5 @@ urlpatterns += (
     + funnel_analytics_api.urlpatterns
     + challenges_api.urlpatterns
     + participation_api.urlpatterns
+    + catalog_api.urlpatterns
 )

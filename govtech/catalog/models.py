@@ -2,6 +2,7 @@
 agencies' reviews, and direct award — buying projects with a frozen search and orders under a
 threshold, each order carried into the funnel at adoption."""
 
+import copy
 import datetime as dt
 from decimal import Decimal
 
@@ -68,14 +69,16 @@ class AccreditationState(models.TextChoices):
 
 
 class PriceBand(models.TextChoices):
-    UNDER_100K = "under_100k", _("Under 100,000 ₽")
+    UNDER_100K = "under_100k", _("Up to 100,000 ₽")
     FROM_100K = "100k_1m", _("100,000 – 1,000,000 ₽")
     FROM_1M = "1m_3m", _("1,000,000 – 3,000,000 ₽")
     OVER_3M = "over_3m", _("Over 3,000,000 ₽")
     ON_REQUEST = "on_request", _("Price on request")
 
 
-# Lower bound (inclusive) and upper bound (exclusive) of each band, in roubles.
+# Each band holds prices above its lower bound up to and including its upper bound, so that a
+# product at exactly 3,000,000 ₽ — the default direct-award threshold — falls in a band a buyer
+# may order from directly.
 PRICE_BANDS = {
     PriceBand.UNDER_100K: (None, Decimal(100_000)),
     PriceBand.FROM_100K: (Decimal(100_000), Decimal(1_000_000)),
@@ -179,7 +182,7 @@ class Product(TimeStampedModel):
         if self.price_from is None:
             return PriceBand.ON_REQUEST
         for band, (low, high) in PRICE_BANDS.items():
-            if (low is None or self.price_from >= low) and (high is None or self.price_from < high):
+            if (low is None or self.price_from > low) and (high is None or self.price_from <= high):
                 return band
         return PriceBand.ON_REQUEST
 
@@ -240,7 +243,7 @@ class ProductReference(models.Model):
     class Meta:
         verbose_name = _("reference")
         verbose_name_plural = _("references")
-        ordering = ["-year", "id"]
+        ordering = [models.F("year").desc(nulls_last=True), "id"]
 
     def __str__(self) -> str:
         return self.customer or str(self.agency or "")
@@ -256,7 +259,8 @@ class WindowState(models.TextChoices):
 
 
 def default_eligibility() -> dict:
-    return settings.GOVTECH_CATALOG_ELIGIBILITY
+    # A copy: a cycle's rules edited in memory must not change the settings (every later default).
+    return copy.deepcopy(settings.GOVTECH_CATALOG_ELIGIBILITY)
 
 
 class IntakeCycle(TimeStampedModel):
@@ -485,6 +489,11 @@ class ProductUse(models.Model):
         verbose_name_plural = _("product uses")
         ordering = ["-recorded_at"]
         indexes = [models.Index(fields=["agency", "product"], name="product_use_agency")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative"], condition=Q(kind="pilot"), name="product_use_one_pilot_per_initiative"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency} · {self.product}"

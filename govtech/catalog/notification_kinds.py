@@ -30,6 +30,18 @@ def _order_title(params: dict) -> str:
     }
 
 
+def _expiry_title(params: dict) -> str:
+    import datetime as dt
+
+    from django.utils.formats import date_format
+
+    try:
+        day = date_format(dt.date.fromisoformat(params["date"]), "DATE_FORMAT")
+    except (TypeError, ValueError):
+        day = params.get("date", "")
+    return gettext("The accreditation of %(product)s ends on %(date)s") % {"product": params["product"], "date": day}
+
+
 APPLICATION_RECEIVED = register(
     "catalog.application_received",
     _("A product applies for accreditation (operators)"),
@@ -53,7 +65,7 @@ APPLICATION_DECIDED = register(
 EXPIRY_SOON = register(
     "catalog.expiry_soon",
     _("My organization's product accreditation ends soon"),
-    _("The accreditation of %(product)s ends on %(date)s"),
+    _expiry_title,
 )
 PRODUCT_REVIEWED = register(
     "catalog.product_reviewed",

@@ -5,7 +5,7 @@ import rules
 
 from govtech.accounts.models import OrganizationKind
 from govtech.accounts.rules import is_expert, is_operator, is_signed_in
-from govtech.catalog.models import Application, BuyingProject, Order, Product, Review, ShortlistItem
+from govtech.catalog.models import Application, BuyingProject, Order, Product, ProductUse, Review, ShortlistItem
 from govtech.challenges.models import Declaration
 
 
@@ -54,6 +54,16 @@ def is_public_product(user, product) -> bool:
 
 
 @rules.predicate
+def is_product_user(user, product) -> bool:
+    """Staff of an agency that used the product keep seeing it (to review it) after it is archived."""
+    return (
+        is_signed_in(user)
+        and isinstance(product, Product)
+        and ProductUse.objects.filter(product=product, agency__memberships__user=user).exists()
+    )
+
+
+@rules.predicate
 def is_own_review(user, review) -> bool:
     return is_signed_in(user) and isinstance(review, Review) and review.expert_id == user.pk
 
@@ -79,7 +89,7 @@ def is_any_supplier_member(user) -> bool:
 
 
 PERMISSIONS = {
-    "catalog.view_product": is_public_product | is_operator | is_supplier_member,
+    "catalog.view_product": is_public_product | is_operator | is_supplier_member | is_product_user,
     # obj: the supplier, or its product
     "catalog.manage_product": is_supplier_member,
     "catalog.apply": is_supplier_member,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from govtech.accounts.models import Organization
+from govtech.accounts.models import Organization, OrganizationKind
 from govtech.catalog.models import (
     PRICE_BANDS,
     AccreditationState,
@@ -15,7 +15,9 @@ from govtech.catalog.models import (
     ApplicationStatus,
     BuyingProject,
     Category,
+    Criterion,
     Deployment,
+    IntakeCycle,
     Order,
     PriceBand,
     Product,
@@ -26,6 +28,7 @@ from govtech.catalog.models import (
 from govtech.catalog.rating import combine
 from govtech.challenges.models import Declaration
 from govtech.core.fulltext import search_by_stems
+from govtech.core.ids import parse_id
 
 SORTS = ("relevance", "rating", "newest")
 FACETS = ("category", "trl", "price_band", "deployment", "accreditation", "used_by")
@@ -65,7 +68,8 @@ class CatalogQuery:
     @classmethod
     def from_params(cls, params) -> "CatalogQuery":
         def ints(name, low, high):
-            return sorted({int(v) for v in _get_list(params, name) if v.isdigit() and low <= int(v) <= high})
+            numbers = (parse_id(v) for v in _get_list(params, name))
+            return sorted({n for n in numbers if n is not None and low <= n <= high})
 
         def choices(name, allowed):
             return [v for v in dict.fromkeys(_get_list(params, name)) if v in allowed]
@@ -100,9 +104,9 @@ def price_band_q(band: str) -> Q:
     low, high = PRICE_BANDS[band]
     condition = Q(price_from__isnull=False)
     if low is not None:
-        condition &= Q(price_from__gte=low)
+        condition &= Q(price_from__gt=low)
     if high is not None:
-        condition &= Q(price_from__lt=high)
+        condition &= Q(price_from__lte=high)
     return condition
 
 
@@ -161,7 +165,8 @@ def search_products(query: CatalogQuery, *, today: dt.date | None = None) -> Que
     products = _filtered(query, today=today)
     sort = query.effective_sort
     if sort == "relevance" and query.q:
-        return products.order_by("-matched", "-rating", "-id")
+        # nulls_last: PostgreSQL puts NULL first in a descending order, SQLite last.
+        return products.order_by("-matched", F("rating").desc(nulls_last=True), "-id")
     if sort == "rating":
         return products.order_by(F("rating").desc(nulls_last=True), "-id")
     return products.order_by("-published_at", "-id")
@@ -244,6 +249,16 @@ def facet_counts(
     missing = [pk for pk in chosen if pk not in shown]
     if missing:
         rows += list(used.filter(agency_id__in=missing))
+        # A chosen agency stays on the list (at 0) so that it can be unchosen, as in the other facets.
+        counted = {row["agency_id"] for row in rows}
+        rows += [
+            {"agency_id": pk, "agency__name": name, "n": 0}
+            for pk, name in Organization.objects.filter(
+                pk__in=[pk for pk in missing if pk not in counted], kind=OrganizationKind.AGENCY
+            )
+            .order_by("name")
+            .values_list("pk", "name")
+        ]
     facets["used_by"] = [
         FacetValue(str(row["agency_id"]), row["agency__name"], row["n"], row["agency_id"] in chosen) for row in rows
     ]
@@ -271,8 +286,9 @@ def compare_products(ids, *, actor) -> list[Product]:
     """Up to four products, in the order asked, only those the reader may see."""
     wanted = []
     for value in _as_list(ids):
-        if value.isdigit() and int(value) not in wanted:
-            wanted.append(int(value))
+        number = parse_id(value)
+        if number is not None and number not in wanted:
+            wanted.append(number)
     found = {p.pk: p for p in Product.objects.filter(pk__in=wanted[:MAX_COMPARE]).select_related("supplier")}
     return [
         found[pk] for pk in wanted[:MAX_COMPARE] if pk in found and actor.has_perm("catalog.view_product", found[pk])
@@ -356,7 +372,7 @@ def expert_reviews(actor) -> QuerySet:
         Review.objects.filter(expert=actor)
         .exclude(conflict=Declaration.RECUSED)
         .select_related("application__product__supplier", "application__cycle")
-        .order_by("completed_at", "-created_at")
+        .order_by(F("completed_at").asc(nulls_first=True), "-created_at")
     )
 
 
@@ -401,3 +417,37 @@ def may_review(*, product: Product, agency: Organization) -> bool:
         ProductUse.objects.filter(product=product, agency=agency).exists()
         and not product.agency_reviews.filter(agency=agency).exists()
     )
+
+
+def cycles() -> QuerySet:
+    """Every intake cycle, the latest first (public)."""
+    return IntakeCycle.objects.order_by("-opens_at", "-id")
+
+
+def open_cycles(now=None) -> list[IntakeCycle]:
+    """The cycles taking applications now, the one closing first first."""
+    now = now or timezone.now()
+    return list(IntakeCycle.objects.filter(opens_at__lte=now, closes_at__gt=now).order_by("closes_at", "id"))
+
+
+def criteria() -> list[Criterion]:
+    return list(Criterion.objects.all())
+
+
+def all_projects() -> QuerySet:
+    """Every buying project, for operators."""
+    return (
+        BuyingProject.objects.select_related("agency", "awarded_product", "initiative")
+        .annotate(shortlisted=Count("shortlist", distinct=True))
+        .order_by("-updated_at", "-id")
+    )
+
+
+def all_orders() -> QuerySet:
+    """Every order, for operators."""
+    return Order.objects.select_related("product", "supplier", "agency", "initiative").order_by("-created_at", "-id")
+
+
+def my_orders(actor) -> QuerySet:
+    """Orders of the person's agencies and suppliers together."""
+    return (agency_orders(actor) | supplier_orders(actor)).distinct()

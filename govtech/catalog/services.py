@@ -2,13 +2,13 @@
 permission checked and an audit event written."""
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.template.defaultfilters import date as format_date
 from django.utils import timezone
@@ -18,6 +18,7 @@ from govtech.accounts.models import Membership, Organization, OrganizationKind
 from govtech.catalog import eligibility
 from govtech.catalog import notification_kinds as kinds
 from govtech.catalog.models import (
+    OPEN_APPLICATION,
     ORDER_MOVES,
     AgencyReview,
     Application,
@@ -50,12 +51,14 @@ from govtech.challenges.aggregation import expert_total
 from govtech.challenges.models import Declaration
 from govtech.core import audit
 from govtech.core.errors import Conflict, ServiceError, reject_unknown_fields
+from govtech.core.ids import parse_id
 from govtech.core.permissions import require_perm
 from govtech.core.stemming import stem_string
 from govtech.core.text import unique_slug
+from govtech.core.uploads import UploadValidator
 from govtech.funnel import services as funnel
 from govtech.funnel.models import Origin
-from govtech.funnel.states import Stage
+from govtech.funnel.states import FUNNEL, Stage
 from govtech.notifications import services as notifications
 
 PRODUCT_FIELDS = [
@@ -100,9 +103,11 @@ def _text(value) -> str:
 def _money(value, *, field: str) -> Decimal:
     try:
         amount = Decimal(str(value).replace(" ", "").replace(",", "."))
+        # quantize() itself fails on a number too long for the context (say 1e30).
+        exact = amount.is_finite() and amount == amount.quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError) as exc:
         raise ServiceError(_("Enter an amount in roubles, for example 250000.50."), field=field) from exc
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+    if not exact:
         raise ServiceError(_("Enter an amount in roubles with at most two decimal places."), field=field)
     return amount
 
@@ -211,10 +216,17 @@ def product_file_add(*, actor, product: Product, kind: str, title: str, upload) 
         raise ServiceError(_("Choose whether this is a screenshot or a document."), field="kind")
     if upload is None:
         raise ServiceError(_("Choose a file."), field="file")
+    if kind == FileKind.SCREENSHOT and not _text(title):
+        # The title is the image's text for people who cannot see it.
+        raise ServiceError(_("Say in a few words what the screenshot shows."), field="title")
     item = ProductFile(product=product, kind=kind, title=_text(title) or upload.name[:200], file=upload)
     _validated(item)
-    if kind == FileKind.SCREENSHOT and not upload.name.lower().endswith((".png", ".jpg", ".jpeg", ".webp")):
-        raise ServiceError(_("A screenshot is a PNG, JPEG or WebP image."), field="file")
+    if kind == FileKind.SCREENSHOT:
+        # By content, not by name: a document renamed to .png is no screenshot.
+        try:
+            UploadValidator("image")(upload)
+        except ValidationError as exc:
+            raise ServiceError(_("A screenshot is a PNG or JPEG image."), field="file") from exc
     item.save()
     audit.record(actor=actor, action="product.file_added", target=product, after={"file": item.pk, "kind": kind})
     return item
@@ -224,8 +236,10 @@ def product_file_add(*, actor, product: Product, kind: str, title: str, upload) 
 def product_file_remove(*, actor, item: ProductFile) -> None:
     require_perm(actor, "catalog.manage_product", item.product)
     audit.record(actor=actor, action="product.file_removed", target=item.product, before={"file": item.pk})
-    item.file.delete(save=False)
+    stored = item.file
     item.delete()
+    # The file goes only once the row is gone for good: a rollback must not leave a row without it.
+    transaction.on_commit(lambda: stored.storage.delete(stored.name))
 
 
 @transaction.atomic
@@ -269,8 +283,6 @@ def cycle_create(*, actor, name: str, opens_at, closes_at, **fields) -> IntakeCy
     """The operator opens an intake cycle (quarterly by default) with its eligibility rules."""
     require_perm(actor, "catalog.manage_cycles")
     reject_unknown_fields(fields, CYCLE_FIELDS)
-    if "eligibility" in fields:
-        eligibility.validate(fields["eligibility"])
     fields.setdefault("accreditation_months", settings.GOVTECH_CATALOG_ACCREDITATION_MONTHS)
     cycle = IntakeCycle(name=_text(name), opens_at=opens_at, closes_at=closes_at, created_by=actor, **fields)
     _check_cycle(cycle)
@@ -281,6 +293,8 @@ def cycle_create(*, actor, name: str, opens_at, closes_at, **fields) -> IntakeCy
 
 
 def _check_cycle(cycle: IntakeCycle) -> None:
+    # The default rules come from the environment: checked like an operator's.
+    eligibility.validate(cycle.eligibility)
     if cycle.opens_at and cycle.closes_at and cycle.closes_at <= cycle.opens_at:
         raise ServiceError(_("A cycle closes after it opens."), field="closes_at")
     _validated(cycle, exclude=["slug"])
@@ -291,8 +305,6 @@ def cycle_update(*, actor, cycle: IntakeCycle, **fields) -> IntakeCycle:
     """Dates, rules and terms may change; rules already applied to applications stay recorded on them."""
     require_perm(actor, "catalog.manage_cycles")
     reject_unknown_fields(fields, CYCLE_FIELDS)
-    if "eligibility" in fields:
-        eligibility.validate(fields["eligibility"])
     cycle = IntakeCycle.objects.select_for_update().get(pk=cycle.pk)
     before = audit.snapshot(cycle, CYCLE_FIELDS)
     for name, value in fields.items():
@@ -429,9 +441,13 @@ def _candidate_experts(application: Application):
         .exclude(catalog_reviews__application=application)
         .exclude(memberships__organization_id=application.product.supplier_id)
         .annotate(
+            # Only reviews still to do: one left unfinished on a withdrawn or decided application is no load.
             open_load=Count(
                 "catalog_reviews",
-                filter=Q(catalog_reviews__completed_at__isnull=True)
+                filter=Q(
+                    catalog_reviews__completed_at__isnull=True,
+                    catalog_reviews__application__status__in=OPEN_APPLICATION,
+                )
                 & ~Q(catalog_reviews__conflict=Declaration.RECUSED),
             )
         )
@@ -484,6 +500,9 @@ def review_assign(*, actor, application: Application, expert) -> Review:
 
 
 def _locked_review(review: Review) -> Review:
+    # The application first, as every panel change does: a recusal's replacement and a decision
+    # then never interleave, and two recusals cannot pick the same expert.
+    Application.objects.select_for_update().filter(pk=review.application_id).first()
     return (
         Review.objects.select_for_update(of=("self",))
         .select_related("application__product__supplier", "application__cycle")
@@ -526,12 +545,17 @@ def _score_rows(scores, criteria: dict[int, Criterion]) -> dict[int, tuple[int, 
     by_key = {criterion.key: criterion for criterion in criteria.values()}
     rows = {}
     for key, entry in scores.items():
-        criterion = by_key.get(str(key)) or (criteria.get(int(key)) if str(key).isdigit() else None)
+        criterion = by_key.get(str(key)) or (criteria.get(parse_id(str(key))))
         if criterion is None:
             raise ServiceError(_("Unknown criterion."), field="scores")
-        value, comment = entry if isinstance(entry, list | tuple) else (entry, "")
+        if isinstance(entry, list | tuple) and len(entry) not in (1, 2):
+            raise ServiceError(_("Send a score for each criterion."), field="scores")
+        value, comment = (*entry, "")[:2] if isinstance(entry, list | tuple) else (entry, "")
         if value in (None, ""):
             continue
+        # A whole number or its digits: never a truncated 7.5 or a yes/no.
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ServiceError(_("Scores are whole numbers."), field="scores")
         try:
             value = int(value)
         except (TypeError, ValueError) as exc:
@@ -593,7 +617,7 @@ def application_score(application: Application) -> tuple[Decimal | None, list[De
             totals.append(expert_total(scores, criteria))
     if not totals:
         return None, []
-    return (sum(totals, Decimal(0)) / len(totals)).quantize(Decimal("0.01")), totals
+    return (sum(totals, Decimal(0)) / len(totals)).quantize(Decimal("0.01"), ROUND_HALF_UP), totals
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -703,13 +727,14 @@ def send_expiry_reminders(now=None) -> int:
 def _queue_expiry_reminders(accredited_until: dt.date) -> None:
     from govtech.catalog.tasks import expiry_reminders_task
 
+    now = timezone.now()
+    due_dates = set()
     for days in settings.GOVTECH_CATALOG_EXPIRY_REMINDER_DAYS:
         day = accredited_until - dt.timedelta(days=days)
-        run_after = timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0)))
-        if run_after > timezone.now():
-            transaction.on_commit(
-                lambda run_after=run_after: expiry_reminders_task.using(run_after=run_after).enqueue()
-            )
+        # A lead time already reached (a short term) is due at once, not skipped.
+        due_dates.add(max(timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0))), now))
+    for run_after in sorted(due_dates):
+        transaction.on_commit(lambda run_after=run_after: expiry_reminders_task.using(run_after=run_after).enqueue())
 
 
 # --- use and agency reviews ------------------------------------------------------------------
@@ -738,9 +763,18 @@ def pilot_record(*, actor, product: Product, agency: Organization, initiative) -
     )
     if not reached:
         raise ServiceError(_("The initiative has not reached the pilot stage."), field="initiative")
-    if ProductUse.objects.filter(product=product, agency=agency, kind=UseKind.PILOT, initiative=initiative).exists():
-        raise Conflict(_("This pilot is already recorded."), code="already_recorded")
-    use = ProductUse.objects.create(product=product, agency=agency, kind=UseKind.PILOT, initiative=initiative)
+    # An initiative pilots one product: otherwise one pilot would entitle reviews of any product.
+    recorded = ProductUse.objects.filter(kind=UseKind.PILOT, initiative=initiative).select_related("product").first()
+    if recorded is not None:
+        raise Conflict(
+            _("This initiative's pilot is already recorded, for «%(product)s».") % {"product": recorded.product.name},
+            code="already_recorded",
+        )
+    try:
+        with transaction.atomic():
+            use = ProductUse.objects.create(product=product, agency=agency, kind=UseKind.PILOT, initiative=initiative)
+    except IntegrityError as exc:  # recorded at the same moment by someone else
+        raise Conflict(_("This initiative's pilot is already recorded."), code="already_recorded") from exc
     audit.record(
         actor=actor,
         action="product.pilot_recorded",
@@ -815,6 +849,8 @@ def project_create(*, actor, agency: Organization, title: str, need: str, query=
     require_perm(actor, "catalog.buy", agency)
     if initiative is not None and initiative.sponsor_id != agency.pk:
         raise ServiceError(_("Choose an initiative of this agency."), field="initiative")
+    if initiative is not None and initiative.stage not in FUNNEL:
+        raise ServiceError(_("This initiative is stopped; choose one still in the funnel."), field="initiative")
     project = BuyingProject(
         agency=agency,
         title=_text(title),
@@ -908,16 +944,17 @@ def project_end_search(*, actor, project: BuyingProject) -> BuyingProject:
     _require_searching(project)
     limit = settings.GOVTECH_CATALOG_SNAPSHOT_MAX
     results = search_products(CatalogQuery.from_params(project.query))
-    count = results.count()
-    if count > limit:
+    # One read gives both the frozen rows and their number, so the two always agree.
+    products = list(results.select_related("supplier")[: limit + 1])
+    if len(products) > limit:
         raise Conflict(
             _("The search has %(count)s results; narrow it to at most %(limit)s before ending it.")
-            % {"count": count, "limit": limit},
+            % {"count": results.count(), "limit": limit},
             code="too_many_results",
         )
+    count = len(products)
     if not project.shortlist.exists():
         raise Conflict(_("Shortlist at least one product before ending the search."), code="empty_shortlist")
-    products = list(results.select_related("supplier"))
     found = {product.pk for product in products}
     outside = [
         item.product.name for item in project.shortlist.select_related("product") if item.product_id not in found
@@ -1012,6 +1049,13 @@ def direct_award_limit() -> Decimal:
 
 def _order_initiative(actor, project: BuyingProject, product: Product, order_amount: Decimal):
     initiative = project.initiative
+    if initiative is not None and initiative.stage not in FUNNEL:
+        # Every order stands on an initiative at adoption; a stopped one cannot move there.
+        raise Conflict(
+            _("The project's initiative «%(title)s» is stopped in the funnel; an order cannot be placed for it.")
+            % {"title": initiative.title},
+            code="initiative_stopped",
+        )
     if initiative is None:
         initiative = funnel.initiative_create(
             actor=actor,

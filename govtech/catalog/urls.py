@@ -1,9 +1,10 @@
-"""Pages of the catalog, mounted at /catalog/. views: the catalog, products, accreditation;
-buying_views: agencies' buying projects, orders and reviews."""
+"""Pages of the catalog, mounted at /catalog/. views: the public catalog and suppliers' pages;
+accreditation_views: applications, cycles and expert reviews; buying_views: agencies' buying
+projects, orders and reviews."""
 
 from django.urls import path
 
-from govtech.catalog import buying_views, views
+from govtech.catalog import accreditation_views, buying_views, views
 
 app_name = "catalog"
 
@@ -30,19 +31,19 @@ urlpatterns = [
     path(PRODUCT + "references/<int:pk>/delete/", views.reference_delete, name="reference-delete"),
     path(PRODUCT + "apply/", views.application_create, name="application-create"),
     # accreditation: operators and experts
-    path("applications/", views.application_list, name="application-list"),
-    path("applications/<int:pk>/", views.application_detail, name="application-detail"),
-    path("applications/<int:pk>/withdraw/", views.application_withdraw, name="application-withdraw"),
-    path("applications/<int:pk>/assign/", views.application_assign, name="application-assign"),
-    path("applications/<int:pk>/decide/", views.application_decide, name="application-decide"),
-    path("cycles/", views.cycle_list, name="cycle-list"),
-    path("cycles/new/", views.cycle_create, name="cycle-create"),
-    path("cycles/<slug:slug>/edit/", views.cycle_edit, name="cycle-edit"),
-    path("criteria/", views.criteria_edit, name="criteria-edit"),
-    path("reviews/", views.review_list, name="review-list"),
-    path("reviews/<int:pk>/", views.review_detail, name="review-detail"),
-    path("reviews/<int:pk>/declare/", views.review_declare, name="review-declare"),
-    path("reviews/<int:pk>/scores/", views.review_scores, name="review-scores"),
+    path("applications/", accreditation_views.application_list, name="application-list"),
+    path("applications/<int:pk>/", accreditation_views.application_detail, name="application-detail"),
+    path("applications/<int:pk>/withdraw/", accreditation_views.application_withdraw, name="application-withdraw"),
+    path("applications/<int:pk>/assign/", accreditation_views.application_assign, name="application-assign"),
+    path("applications/<int:pk>/decide/", accreditation_views.application_decide, name="application-decide"),
+    path("cycles/", accreditation_views.cycle_list, name="cycle-list"),
+    path("cycles/new/", accreditation_views.cycle_create, name="cycle-create"),
+    path("cycles/<slug:slug>/edit/", accreditation_views.cycle_edit, name="cycle-edit"),
+    path("criteria/", accreditation_views.criteria_edit, name="criteria-edit"),
+    path("reviews/", accreditation_views.review_list, name="review-list"),
+    path("reviews/<int:pk>/", accreditation_views.review_detail, name="review-detail"),
+    path("reviews/<int:pk>/declare/", accreditation_views.review_declare, name="review-declare"),
+    path("reviews/<int:pk>/scores/", accreditation_views.review_scores, name="review-scores"),
     # agencies: buying projects, orders, reviews
     path("projects/", buying_views.project_list, name="project-list"),
     path("projects/new/", buying_views.project_create, name="project-create"),

@@ -2,29 +2,17 @@
 and the API (/api/v1/challenges/<slug>/results.csv). The caller decides who may read the
 challenge; only phases whose results are published are ever written."""
 
-import csv
-from decimal import Decimal
-
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from govtech.challenges import selectors
 from govtech.challenges.aggregation import panel_results
 from govtech.challenges.models import Challenge, SubmissionStatus
+from govtech.core.csvfiles import csv_response
+from govtech.core.csvfiles import number_cell as _number
+from govtech.core.csvfiles import text_cell as _text
 
 DECIDED = (SubmissionStatus.ADVANCED, SubmissionStatus.NOT_ADVANCED)
-# A spreadsheet runs a cell that starts with one of these as a formula; suppliers write the names
-# and titles, so such text is kept as text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str) -> str:
-    value = str(value or "")
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def _number(value: Decimal | None) -> str:
-    return "" if value is None else str(value)
 
 
 def results_csv_rows(challenge: Challenge) -> list[list[str]]:
@@ -73,9 +61,4 @@ def results_csv_rows(challenge: Challenge) -> list[list[str]]:
 
 
 def results_csv_response(challenge: Challenge) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{challenge.slug}-results.csv"'
-    # The byte order mark is how spreadsheet programs tell UTF-8 from the local code page.
-    response.write("\ufeff")
-    csv.writer(response).writerows(results_csv_rows(challenge))
-    return response
+    return csv_response(f"{challenge.slug}-results.csv", results_csv_rows(challenge))

@@ -2,32 +2,18 @@
 and the experience stories (/ideas/stories.csv). Both are public; stories published without a
 name carry no author, and no e-mail address is ever written."""
 
-import csv
-from collections.abc import Iterable, Iterator
-
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govtech.core.csvfiles import csv_response, csv_stream_response
+from govtech.core.csvfiles import number_cell as _number
+from govtech.core.csvfiles import text_cell as _text
 from govtech.participation.selectors import AccountabilityRow
-
-# A spreadsheet runs a cell that starts with one of these as a formula; residents write the
-# stories and agencies name themselves, so such text is kept as text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-BOM = "\ufeff"  # how spreadsheet programs tell UTF-8 from the local code page
-
-
-def _text(value) -> str:
-    value = "" if value is None else str(value)
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _percent(share: float | None) -> str:
     return "" if share is None else f"{share * 100:.1f}"
-
-
-def _number(value) -> str:
-    return "" if value is None else str(value)
 
 
 def _joined(values) -> str:
@@ -71,11 +57,7 @@ def accountability_csv_rows(rows: list[AccountabilityRow], *, by: str) -> list[l
 
 
 def accountability_csv_response(rows: list[AccountabilityRow], *, by: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="ideas-accountability-{by}.csv"'
-    response.write(BOM)
-    csv.writer(response).writerows(accountability_csv_rows(rows, by=by))
-    return response
+    return csv_response(f"ideas-accountability-{by}.csv", accountability_csv_rows(rows, by=by))
 
 
 # --- stories ------------------------------------------------------------------------------
@@ -128,25 +110,9 @@ def story_csv_row(story) -> list[str]:
     ]
 
 
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer feeds a streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def story_csv_lines(stories: Iterable, header: list[str]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield BOM + writer.writerow(header)
-    for story in stories:
-        yield writer.writerow(story_csv_row(story))
-
-
 def story_csv_response(stories) -> StreamingHttpResponse:
     """One row per published story, streamed, so a large export never sits in memory whole."""
     stories = stories.select_related("district__parent").order_by("created_at", "id")
     # The header is translated now: the rows are written later, when the language may have changed.
-    lines = story_csv_lines(stories.iterator(chunk_size=500), story_csv_header())
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="stories.csv"'
-    return response
+    rows = (story_csv_row(story) for story in stories.iterator(chunk_size=500))
+    return csv_stream_response("stories.csv", story_csv_header(), rows)

@@ -40,7 +40,12 @@ SECTIONS = [
         _("Propose ideas, vote, comment, and follow the official answer to each one."),
         "participation:idea-list",
     ),
-    Section("catalog", _("Catalog"), _("Accredited GovTech products that agencies can find, compare and order.")),
+    Section(
+        "catalog",
+        _("Catalog"),
+        _("Accredited GovTech products that agencies can find, compare and order."),
+        "catalog:product-list",
+    ),
     Section(
         "procurement", _("Procurement for SMEs"), _("Open tenders, micro-purchase auctions and a plain-language guide.")
     ),

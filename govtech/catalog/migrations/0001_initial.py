@@ -239,7 +239,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'reference',
                 'verbose_name_plural': 'references',
-                'ordering': ['-year', 'id'],
+                'ordering': [models.OrderBy(models.F('year'), descending=True, nulls_last=True), 'id'],
             },
         ),
         migrations.CreateModel(
@@ -392,6 +392,12 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='productuse',
             index=models.Index(fields=['agency', 'product'], name='product_use_agency'),
+        ),
+        migrations.AddConstraint(
+            model_name='productuse',
+            constraint=models.UniqueConstraint(
+                condition=models.Q(('kind', 'pilot')), fields=('initiative',), name='product_use_one_pilot_per_initiative'
+            ),
         ),
         migrations.AddConstraint(
             model_name='agencyreview',

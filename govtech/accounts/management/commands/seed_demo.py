@@ -12,6 +12,7 @@ from django.db import transaction
 from govtech.accounts import services
 from govtech.accounts.models import Membership, MembershipRole, Organization, OrganizationKind, User
 from govtech.accounts.validators import complete_inn, complete_ogrn
+from govtech.catalog.demo import seed_catalog
 from govtech.challenges.demo import seed_challenges
 from govtech.funnel.demo import seed_funnel
 from govtech.participation.demo import seed_participation
@@ -155,6 +156,7 @@ class Command(BaseCommand):
             seed_funnel(operator)
             seed_challenges(operator, password=DEMO_PASSWORD)
             seed_participation(operator, password=DEMO_PASSWORD)
+            seed_catalog(operator, password=DEMO_PASSWORD)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo data ready: {User.objects.count()} users, {Organization.objects.count()} organizations; "
