@@ -26,11 +26,11 @@ per process):
    same sample, default 50, so that the default run stays within about five minutes): Russian text queries
    of 1–3 words in other word forms than the texts use, some with 1–3 facet filters, filters
    without text, the unfiltered list; sorted by relevance, rating or newest. Each request does
-   the work of the catalog page: selectors.search_products(query) with the supplier joined,
-   paginated by 20 (the count, then the first page evaluated), and selectors.facet_counts(query).
-   Prints p50/p95/max per kind of request, the time of each SQL statement by its part (count,
-   page, each facet) and the number of SQL queries per request.
-3. "Page 500": ``Paginator(…, 20).page(500)`` (offset 9,980) on broad requests: no text sorted by
+   the work of the catalog page (views.product_list): selectors.catalog_counts(query) — the
+   total and every facet's counts — then selectors.catalog_page(query, 1), the first 20 with
+   their suppliers. Prints p50/p95/max per kind of request, the time of the SQL statements by
+   part (counts and facets, page) and the number of SQL queries per request.
+3. "Page 500": ``selectors.catalog_page(query, 500)`` (offset 9,980) on broad requests: no text sorted by
    newest and by rating, and a broad text query sorted by relevance; ``--deep-runs`` times each
    (``--sqlite-deep-runs`` on SQLite).
 
@@ -785,43 +785,18 @@ class Recorder:
             self.statements.append((self.part, sql, params, time.perf_counter() - start))
 
 
-# The order facet_counts runs its queries in; the last two only when a chosen agency is not in the top.
-FACET_ORDER = [
-    "category",
-    "trl",
-    "deployment",
-    "price_band",
-    "accreditation",
-    "used_by",
-    "used_by (chosen)",
-    "used_by (chosen, at 0)",
-]
-
-
 def catalog_request(query, recorder: Recorder) -> tuple[int, int]:
-    """What the catalog page does: the count, the first page with its suppliers, the facets.
+    """What the catalog page does (views.product_list): selectors.catalog_counts — the total and
+    every facet — then selectors.catalog_page, the first page with its suppliers.
     Returns (results, SQL statements)."""
-    from django.core.paginator import Paginator
-
     from govtech.catalog import selectors
 
     first = len(recorder.statements)
-    recorder.part = "count"
-    paginator = Paginator(selectors.search_products(query).select_related("supplier"), PAGE_SIZE)
-    total = paginator.count
+    recorder.part = "counts and facets"
+    total, _facets = selectors.catalog_counts(query)
     recorder.part = "page"
-    page = paginator.get_page(1)
-    rows = list(page.object_list)
-    [row.supplier.name for row in rows]  # as the list shows them: a query per row if the join were missing
-    recorder.part = "facets"
-    selectors.facet_counts(query)
-    facets = 0
-    for index in range(first, len(recorder.statements)):
-        part, sql, params, seconds = recorder.statements[index]
-        if part == "facets":
-            label = FACET_ORDER[facets] if facets < len(FACET_ORDER) else "facet (extra)"
-            recorder.statements[index] = (f"facet {label}", sql, params, seconds)
-            facets += 1
+    page = selectors.catalog_page(query, 1, total=total)
+    [row.supplier.name for row in page.object_list]  # as the list shows them
     return total, len(recorder.statements) - first
 
 
@@ -846,7 +821,6 @@ def load_average() -> str:
 
 
 def measure(args) -> dict:
-    from django.core.paginator import Paginator
     from django.db import connection
 
     from govtech.accounts.models import Organization
@@ -898,7 +872,7 @@ def measure(args) -> dict:
         # Without any text request in a tiny sample, the full-text figures fall back to all requests.
         text_timings = [seconds for (seconds, kind, _q, _s) in slowest if kind.startswith("text")] or timings
         print(
-            f"catalog request (count + first page of {PAGE_SIZE} with suppliers + facet counts), "
+            f"catalog request (total + facet counts, then the first page of {PAGE_SIZE} with suppliers), "
             f"{len(requests)} sampled requests:"
         )
         print(f"  {'all requests':22} {figures(timings)}  ({len(timings)})")
@@ -915,7 +889,7 @@ def measure(args) -> dict:
         )
         counts = ", ".join(f"{n} queries × {times}" for n, times in sorted(statement_counts.items()))
         print(
-            f"  SQL queries per request: {counts} (count + page + 6 facets; no page query when nothing is found, 1–2 more when a chosen agency is not in the top 15)"
+            f"  SQL queries per request: {counts} (whether every word is held, one pass for the total and five facets, the used-by agencies, the page ids, its rows; fewer when nothing is found, 1–2 more when a chosen agency is not in the top 15)"
         )
         parts: dict[str, list[float]] = {}
         for part, _sql, _params, seconds in recorder.statements:
@@ -960,19 +934,19 @@ def measure(args) -> dict:
             for run in range(max(1, args.deep_runs) + 1):
                 recorder.statements.clear()
                 start = time.perf_counter()
-                recorder.part = "count"
-                paginator = Paginator(selectors.search_products(query).select_related("supplier"), PAGE_SIZE)
-                total = paginator.count
+                recorder.part = "counts and facets"
+                total, _facets = selectors.catalog_counts(query)
                 recorder.part = "page"
-                rows = list(paginator.get_page(DEEP_PAGE).object_list)
+                page = selectors.catalog_page(query, DEEP_PAGE, total=total)
+                rows = list(page.object_list)
                 seconds = time.perf_counter() - start
                 if run:  # the first is a warm-up
                     samples.append(seconds)
                     page_samples.append(sum(s for part, _q, _p, s in recorder.statements if part == "page"))
                     slowest_deep = recorder.statements[:]
-            shown = paginator.get_page(DEEP_PAGE).number
+            shown = page.number
             print(
-                f"  {name:40} count + page {shown} ({len(rows)} rows of {total:,}): {figures(samples)}; "
+                f"  {name:40} counts, facets + page {shown} ({len(rows)} rows of {total:,}): {figures(samples)}; "
                 f"the page's query alone p50 {1000 * percentile(page_samples, 0.5):.1f} ms, "
                 f"p95 {1000 * percentile(page_samples, 0.95):.1f} ms"
             )

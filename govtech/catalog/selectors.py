@@ -4,7 +4,8 @@ and "products that may already solve this" for challenges and initiatives."""
 import datetime as dt
 from dataclasses import dataclass, field, fields
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from govtech.accounts.models import Organization, OrganizationKind
@@ -29,6 +30,7 @@ from govtech.catalog.rating import combine
 from govtech.challenges.models import Declaration
 from govtech.core.fulltext import search_by_stems
 from govtech.core.ids import parse_id
+from govtech.core.pagination import PAGE_SIZE
 
 SORTS = ("relevance", "rating", "newest")
 FACETS = ("category", "trl", "price_band", "deployment", "accreditation", "used_by")
@@ -137,14 +139,27 @@ def _facet_filter(query: CatalogQuery, name: str, today: dt.date) -> Q | None:
     if name == "accreditation":
         return _any(accreditation_q(state, today) for state in values)
     if name == "used_by":
-        return Q(Exists(ProductUse.objects.filter(product=OuterRef("pk"), agency_id__in=values)))
+        # IN (subquery), not a correlated EXISTS: PostgreSQL hashes it once instead of running it per row.
+        return Q(pk__in=ProductUse.objects.filter(agency_id__in=values).values("product_id"))
     return Q(**{f"{name}__in": values})
+
+
+def _match_all(query: CatalogQuery) -> bool:
+    """Whether the text search asks for every word: it does when some product holds them all,
+    otherwise any word will do (ranked by how many). Decided once per query, before any filter,
+    so the results and every facet count use the same rule."""
+    decided = getattr(query, "_match_all", None)
+    if decided is None:
+        published = Product.objects.filter(status=ProductStatus.PUBLISHED)
+        decided = search_by_stems(published, "search_stems", query.q, require_all=True).exists()
+        query._match_all = decided
+    return decided
 
 
 def _base(query: CatalogQuery) -> QuerySet:
     products = Product.objects.filter(status=ProductStatus.PUBLISHED)
     if query.q:
-        products = search_by_stems(products, "search_stems", query.q)
+        products = search_by_stems(products, "search_stems", query.q, require_all=_match_all(query))
     return products
 
 
@@ -166,6 +181,10 @@ def search_products(query: CatalogQuery, *, today: dt.date | None = None) -> Que
     sort = query.effective_sort
     if sort == "relevance" and query.q:
         # nulls_last: PostgreSQL puts NULL first in a descending order, SQLite last.
+        if _match_all(query):
+            # Every result holds every word, so they match equally: the best rated first (an
+            # order the rating index gives, where ranking by text would read every result's stems).
+            return products.order_by(F("rating").desc(nulls_last=True), "-published_at", "-id")
         return products.order_by("-matched", F("rating").desc(nulls_last=True), "-id")
     if sort == "rating":
         return products.order_by(F("rating").desc(nulls_last=True), "-id")
@@ -180,65 +199,62 @@ class FacetValue:
     selected: bool
 
 
-def _choice_counts(products: QuerySet, name: str) -> dict[str, int]:
-    return {str(row[name]): row["n"] for row in products.order_by().values(name).annotate(n=Count("pk"))}
+def _fixed_facets(today: dt.date) -> dict[str, list[tuple[str, str, Q]]]:
+    """Every value of the five facets stored on the product row, with its label and condition."""
+    return {
+        "category": [(value, label, Q(category=value)) for value, label in Category.choices],
+        "trl": [(str(level), str(level), Q(trl=level)) for level in range(1, 10)],
+        "price_band": [(value, label, price_band_q(value)) for value, label in PriceBand.choices],
+        "deployment": [(value, label, Q(deployment=value)) for value, label in Deployment.choices],
+        "accreditation": [(value, label, accreditation_q(value, today)) for value, label in AccreditationState.choices],
+    }
 
 
-def _conditional_counts(products: QuerySet, conditions: dict[str, Q]) -> dict[str, int]:
-    counts = products.order_by().aggregate(
-        **{f"n_{key}": Count("pk", filter=condition) for key, condition in conditions.items()}
-    )
-    return {key: counts[f"n_{key}"] or 0 for key in conditions}
-
-
-def facet_counts(
+def catalog_counts(
     query: CatalogQuery, *, today: dt.date | None = None, agency_limit: int = 15
-) -> dict[str, list[FacetValue]]:
-    """For every facet, how many products each value would give: the counts apply every other
-    facet's filter but not the facet's own, so choosing a second value adds to the results
-    (disjunctive facets). Exact counts, one query per facet."""
+) -> tuple[int, dict[str, list[FacetValue]]]:
+    """How many products the query finds, and for every facet how many each value would give.
+
+    A facet's counts apply every *other* facet's filter but not its own, so choosing a second
+    value adds to the results (disjunctive facets). Exact counts in two queries: one pass over
+    the matching rows counts the total and each value of the five row facets (a FILTER clause
+    per value), one counts the agencies that used them."""
     today = today or timezone.localdate()
+    filters = {name: _facet_filter(query, name, today) for name in FACETS}
+
+    def all_but(skipped: str | None) -> Q:
+        combined = Q()
+        for name, condition in filters.items():
+            if name != skipped and condition is not None:
+                combined &= condition
+        return combined
+
+    fixed = _fixed_facets(today)
+    everything = all_but(None)
+    aggregates = {"total": Count("pk", filter=everything) if everything else Count("pk")}
+    for name, values in fixed.items():
+        others = all_but(name)
+        for value, _label, condition in values:
+            aggregates[f"{name}:{value}"] = Count("pk", filter=condition & others)
+    counts = _base(query).order_by().aggregate(**aggregates)
     facets: dict[str, list[FacetValue]] = {}
-
-    def values(name, labels, counts, keep_empty=False):
-        chosen = {str(v) for v in getattr(query, name)}
+    for name, values in fixed.items():
+        chosen = {str(value) for value in getattr(query, name)}
         facets[name] = [
-            FacetValue(str(value), str(label), counts.get(str(value), 0), str(value) in chosen)
-            for value, label in labels
-            if keep_empty or counts.get(str(value), 0) or str(value) in chosen
+            FacetValue(value, str(label), counts[f"{name}:{value}"] or 0, value in chosen)
+            for value, label, _condition in values
+            if counts[f"{name}:{value}"] or value in chosen
         ]
+    facets["used_by"] = _used_by_facet(query, today, agency_limit)
+    return counts["total"] or 0, facets
 
-    values(
-        "category", Category.choices, _choice_counts(_filtered(query, except_facet="category", today=today), "category")
-    )
-    values(
-        "trl",
-        [(n, str(n)) for n in range(1, 10)],
-        _choice_counts(_filtered(query, except_facet="trl", today=today), "trl"),
-    )
-    values(
-        "deployment",
-        Deployment.choices,
-        _choice_counts(_filtered(query, except_facet="deployment", today=today), "deployment"),
-    )
-    values(
-        "price_band",
-        PriceBand.choices,
-        _conditional_counts(
-            _filtered(query, except_facet="price_band", today=today),
-            {band: price_band_q(band) for band in PriceBand.values},
-        ),
-    )
-    values(
-        "accreditation",
-        AccreditationState.choices,
-        _conditional_counts(
-            _filtered(query, except_facet="accreditation", today=today),
-            {state: accreditation_q(state, today) for state in AccreditationState.values},
-        ),
-    )
+
+def _used_by_facet(query: CatalogQuery, today: dt.date, agency_limit: int) -> list[FacetValue]:
+    # The slice fences the subquery off: without it PostgreSQL rebuilds the stems' tsvector for
+    # every used product (a nested loop) instead of reading the GIN index once.
+    matching = _filtered(query, except_facet="used_by", today=today).order_by().values("pk")[: 2**31 - 1]
     used = (
-        ProductUse.objects.filter(product__in=_filtered(query, except_facet="used_by", today=today).values("pk"))
+        ProductUse.objects.filter(product__in=matching)
         .values("agency_id", "agency__name")
         .annotate(n=Count("product_id", distinct=True))
         .order_by("-n", "agency__name")
@@ -259,10 +275,34 @@ def facet_counts(
             .order_by("name")
             .values_list("pk", "name")
         ]
-    facets["used_by"] = [
+    return [
         FacetValue(str(row["agency_id"]), row["agency__name"], row["n"], row["agency_id"] in chosen) for row in rows
     ]
-    return facets
+
+
+def facet_counts(
+    query: CatalogQuery, *, today: dt.date | None = None, agency_limit: int = 15
+) -> dict[str, list[FacetValue]]:
+    """The facet counts of catalog_counts, without the total."""
+    return catalog_counts(query, today=today, agency_limit=agency_limit)[1]
+
+
+def catalog_page(query: CatalogQuery, number, *, total: int | None = None, per_page: int = PAGE_SIZE) -> Page:
+    """One page of search_products(query), however deep: the page's ids first (read from the
+    index for newest and rating, with no join), then those rows with their suppliers. ``total``
+    from catalog_counts spares the count."""
+    paginator = Paginator(search_products(query).values_list("pk", flat=True), per_page)
+    if total is not None:
+        paginator.count = total  # a cached property: the count query is not run
+    page = paginator.get_page(number)
+    ids = list(page.object_list)
+    found = products_by_ids(ids)
+    page.object_list = [found[pk] for pk in ids if pk in found]
+    return page
+
+
+def products_by_ids(ids) -> dict[int, Product]:
+    return Product.objects.select_related("supplier").in_bulk(list(ids))
 
 
 def product_rating(product: Product):

@@ -105,14 +105,15 @@ def product_list(request):
     """The catalog: full-text search, facets with exact counts, a sort and pages of 20. A plain
     GET form; with htmx only the results, the facets and the count are replaced."""
     query = selectors.CatalogQuery.from_params(request.GET)
-    page = paginate(request, selectors.search_products(query).select_related("supplier"))
+    total, facets = selectors.catalog_counts(query)
+    page = selectors.catalog_page(query, request.GET.get("page"), total=total)
     params = query.as_params()
     context = {
         "query": query,
         "sort": "" if query.sort == "relevance" else query.sort,
         "sort_choices": SORT_CHOICES,
         "page_obj": page,
-        "facet_groups": _facet_groups(selectors.facet_counts(query)),
+        "facet_groups": _facet_groups(facets),
         "today": timezone.localdate(),
         "may_buy": _may_buy(request.user),
         "search_params": urlencode(params, doseq=True),

@@ -43,22 +43,29 @@ def stems_index_operation(table: str, column: str, name: str) -> migrations.RunP
     return migrations.RunPython(create, drop)
 
 
-def search_by_stems(queryset: QuerySet, field: str, text: str, *, annotate_as: str = "matched") -> QuerySet:
-    """Rows containing at least one stem of ``text``, annotated with how many they contain.
-    An empty query (only stop words, say) matches nothing."""
+def search_by_stems(
+    queryset: QuerySet, field: str, text: str, *, annotate_as: str = "matched", require_all: bool = False
+) -> QuerySet:
+    """Rows containing at least one stem of ``text`` (every stem with ``require_all``), annotated
+    with how many they contain. An empty query (only stop words, say) matches nothing."""
     query_stems = stems(text)[:20]
     if not query_stems:
         # Still annotated, so that callers ordering by the match count need no special case.
         return queryset.annotate(**{annotate_as: Value(0, output_field=IntegerField())}).none()
     if connection.vendor == "postgresql":
         # Stems are letters and digits only, so they are safe as raw tsquery lexemes.
-        query = SearchQuery(" | ".join(query_stems), search_type="raw", config="simple")
+        operator = " & " if require_all else " | "
+        query = SearchQuery(operator.join(query_stems), search_type="raw", config="simple")
         queryset = queryset.alias(_stems_vector=_vector(field)).filter(_stems_vector=query)
     else:
-        any_stem = Q()
+        stem_filter = Q()
         for root in query_stems:
-            any_stem |= Q(**{f"{field}__contains": f" {root} "})
-        queryset = queryset.filter(any_stem)
+            condition = Q(**{f"{field}__contains": f" {root} "})
+            stem_filter = stem_filter & condition if require_all else stem_filter | condition
+        queryset = queryset.filter(stem_filter)
+    if require_all:
+        # Every row holds every stem: nothing to count row by row.
+        return queryset.annotate(**{annotate_as: Value(len(query_stems), output_field=IntegerField())})
     count = sum(
         (Case(When(**{f"{field}__contains": f" {root} "}, then=Value(1)), default=Value(0)) for root in query_stems),
         Value(0),

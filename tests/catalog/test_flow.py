@@ -54,9 +54,13 @@ def test_direct_award_from_product_to_review(people, supplier, agency):
     assert project.status == ProjectStatus.ENDED and project.result_count == 1
     item = project.shortlist.get()
     with pytest.raises(Conflict):
-        services.project_record_outcome(actor=buyer, project=project, outcome=Outcome.AWARDED, reason="лучший", product=product)
+        services.project_record_outcome(
+            actor=buyer, project=project, outcome=Outcome.AWARDED, reason="лучший", product=product
+        )
     services.shortlist_assess(actor=buyer, item=item, score=85, assessment="Покрывает все требования")
-    services.project_record_outcome(actor=buyer, project=project, outcome=Outcome.AWARDED, reason="лучший", product=product)
+    services.project_record_outcome(
+        actor=buyer, project=project, outcome=Outcome.AWARDED, reason="лучший", product=product
+    )
     with pytest.raises(ServiceError) as refused:
         services.order_place(actor=buyer, project=project, amount="3000000.01", description="Годовая подписка")
     assert refused.value.code == "above_threshold"

@@ -19,6 +19,20 @@ def seed_criteria(apps, schema_editor):
         Criterion.objects.get_or_create(key=key, defaults={"weight": weight, "scale_max": 10, "position": position})
 
 
+def rating_index_nulls_last(apps, schema_editor):
+    """PostgreSQL puts NULL first in a descending index, and the catalog sorts by rating with
+    unrated products last; SQLite's own index already orders them so."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            'CREATE INDEX "product_rating_nulls_last" ON "catalog_product" ("status", "rating" DESC NULLS LAST, "id" DESC)'
+        )
+
+
+def drop_rating_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute('DROP INDEX IF EXISTS "product_rating_nulls_last"')
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -426,4 +440,5 @@ class Migration(migrations.Migration):
         migrations.RunPython(seed_criteria, migrations.RunPython.noop),
         # PostgreSQL answers the catalog's text search from a GIN index.
         stems_index_operation("catalog_product", "search_stems", "product_search_stems_gin"),
+        migrations.RunPython(rating_index_nulls_last, drop_rating_index),
     ]
