@@ -63,3 +63,15 @@ def api_token_for_user(*, user):
     from rest_framework.authtoken.models import Token
 
     return Token.objects.filter(user=user).first()
+
+
+def member_ids(*organization_ids: int) -> list[int]:
+    """The people in these organizations (to notify them)."""
+    return list(
+        Membership.objects.filter(organization_id__in=organization_ids).values_list("user_id", flat=True).distinct()
+    )
+
+
+def operator_ids() -> list[int]:
+    """The active operators (to notify them)."""
+    return list(User.objects.filter(is_operator=True, is_active=True).values_list("pk", flat=True))

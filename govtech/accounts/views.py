@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import activate
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,21 +25,15 @@ from govtech.accounts.models import MembershipRole, PlatformRole
 from govtech.core.errors import ServiceError
 from govtech.core.forms import run_service
 from govtech.core.pagination import paginate
+from govtech.core.views import safe_next
 from govtech.notifications import selectors as notification_selectors
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
 
 
 @require_POST
 def set_language(request):
     """Switch the interface language; a signed-in person's profile remembers it."""
     form = LanguageForm(request.POST)
-    response = HttpResponseRedirect(_safe_next(request, reverse("web:home")))
+    response = HttpResponseRedirect(safe_next(request, reverse("web:home")))
     if not form.is_valid():
         return response
     language = form.cleaned_data["language"]
@@ -269,4 +262,4 @@ def user_role_update(request, user_id):
         messages.success(request, _("Roles of %(person)s updated.") % {"person": person})
     except ServiceError as exc:
         messages.error(request, exc.message)
-    return redirect(_safe_next(request, reverse("accounts:user-list")))
+    return redirect(safe_next(request, reverse("accounts:user-list")))

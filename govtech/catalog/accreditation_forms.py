@@ -8,56 +8,10 @@ import json
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
-from govtech.catalog import eligibility
 from govtech.catalog.models import IntakeCycle
-from govtech.core.errors import ServiceError
-
-# --- eligibility rules in words ----------------------------------------------------------
-
-
-def _condition_words(name: str, value) -> str | None:
-    """One condition of an alternative as a phrase; a condition that asks nothing gives None."""
-    if name == "max_company_age_years":
-        return ngettext("a company at most %(n)s year old", "a company at most %(n)s years old", value) % {"n": value}
-    if name == "min_company_age_years":
-        return ngettext("a company at least %(n)s year old", "a company at least %(n)s years old", value) % {"n": value}
-    if name == "sme":
-        return _("a small or medium-sized enterprise") if value else None
-    if name == "max_headcount":
-        return ngettext("a company with at most %(n)s employee", "a company with at most %(n)s employees", value) % {
-            "n": value
-        }
-    if name == "partner_recommendation":
-        return _("recommended by a partner organization") if value else None
-    return None
-
-
-def alternative_in_words(alternative: dict) -> str:
-    """One alternative of the rules: every condition it asks for, joined by "and", in the fixed
-    order of eligibility.CONDITIONS (PostgreSQL's jsonb does not keep the order keys were written in)."""
-    order = {name: position for position, name in enumerate(eligibility.CONDITIONS)}
-    ordered = sorted(alternative.items(), key=lambda item: order.get(item[0], len(order)))
-    phrases = [phrase for name, value in ordered if (phrase := _condition_words(name, value))]
-    return _(" and ").join(phrases) if phrases else _("any supplier")
-
-
-def eligibility_in_words(rules) -> list[str]:
-    """The alternatives of a cycle's rules ({"any_of": [...]}, see catalog.eligibility), each as a
-    phrase: a supplier is eligible when one of them holds."""
-    try:
-        eligibility.validate(rules)
-    except ServiceError:
-        return [_("The rules could not be read; an operator should correct them.")]
-    return [alternative_in_words(alternative) for alternative in rules["any_of"]]
-
-
-def describe_eligibility(rules) -> str:
-    """The rules as one phrase, e.g. "a company at most 7 years old, or recommended by a partner
-    organization"."""
-    return _(", or ").join(eligibility_in_words(rules))
-
+from govtech.core.forms import text_area
 
 # --- shared fields ------------------------------------------------------------------------
 
@@ -83,10 +37,6 @@ def _datetime_field(label) -> forms.DateTimeField:
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
         help_text=_local_time_help,
     )
-
-
-def _text_area(rows: int = 4) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": rows})
 
 
 # --- the operators' queue and decisions -----------------------------------------------------
@@ -129,7 +79,7 @@ class DecisionForm(forms.Form):
         label=gettext_lazy("Reason"),
         required=False,
         max_length=5000,
-        widget=_text_area(3),
+        widget=text_area(3),
         help_text=gettext_lazy("Required when declining; the supplier reads it."),
     )
 
@@ -253,7 +203,7 @@ class DeclarationForm(forms.Form):
         label=gettext_lazy("Describe the conflict"),
         required=False,
         max_length=2000,
-        widget=_text_area(2),
+        widget=text_area(2),
         help_text=gettext_lazy("Required when you step aside; seen by the operators only."),
     )
 
@@ -281,10 +231,10 @@ class ScoreForm(forms.Form):
                 required=False,
                 max_length=5000,
                 initial=current.comment if current else "",
-                widget=_text_area(2),
+                widget=text_area(2),
             )
         self.fields["summary"] = forms.CharField(
-            label=_("Overall comment"), required=False, max_length=5000, initial=summary, widget=_text_area(3)
+            label=_("Overall comment"), required=False, max_length=5000, initial=summary, widget=text_area(3)
         )
         # Never rendered as an input: it carries the service's refusals about the scores.
         self.fields["scores"] = forms.CharField(required=False, widget=forms.HiddenInput)

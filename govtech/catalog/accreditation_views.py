@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from govtech.accounts.selectors import user_list
-from govtech.catalog import access, selectors, services
+from govtech.catalog import access, eligibility, selectors, services
 from govtech.catalog.accreditation_forms import (
     ApplicationFilterForm,
     AssignExpertForm,
@@ -24,8 +24,6 @@ from govtech.catalog.accreditation_forms import (
     DecisionForm,
     DeclarationForm,
     ScoreForm,
-    alternative_in_words,
-    describe_eligibility,
 )
 from govtech.catalog.models import Criterion, IntakeCycle, ReviewScore, WindowState
 from govtech.challenges.aggregation import expert_total
@@ -83,7 +81,7 @@ def _eligibility_view(record: dict) -> EligibilityView | None:
     passed = record.get("passed")
     return EligibilityView(
         eligible=record.get("eligible"),
-        passed=alternative_in_words(passed) if isinstance(passed, dict) else "",
+        passed=eligibility.alternative_in_words(passed) if isinstance(passed, dict) else "",
         reasons=[str(reason) for reason in record.get("reasons") or []],
     )
 
@@ -259,7 +257,7 @@ def cycle_list(request):
     rows = []
     for cycle in page:
         state = cycle.window_state(now)
-        rows.append(CycleRow(cycle, state, str(WindowState(state).label), describe_eligibility(cycle.eligibility)))
+        rows.append(CycleRow(cycle, state, str(WindowState(state).label), eligibility.describe(cycle.eligibility)))
     context = {
         "page_obj": page,
         "rows": rows,

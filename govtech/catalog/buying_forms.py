@@ -20,7 +20,7 @@ from govtech.catalog.models import (
     ProjectStatus,
 )
 from govtech.catalog.selectors import CatalogQuery
-from govtech.core.forms import choices_with_empty
+from govtech.core.forms import choices_with_empty, text_area
 from govtech.funnel.models import Initiative
 from govtech.funnel.states import Stage
 
@@ -32,10 +32,6 @@ SORT_CHOICES = [
 PILOT_REACHED = (Stage.PILOT, Stage.ADOPTION, Stage.SCALE)
 # Thousands are grouped with spaces in Russian ("3 000 000"), sometimes non-breaking ones.
 SPACES = ("\u00a0", "\u202f", "\u2009")
-
-
-def _text_area(rows: int = 4) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": rows})
 
 
 def query_string(params: dict) -> str:
@@ -106,7 +102,7 @@ class ProjectForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     need = forms.CharField(
         label=_("What the agency needs"),
-        widget=_text_area(5),
+        widget=text_area(5),
         help_text=_("The need the products will be assessed against: what must work, for whom, by when."),
     )
     agency = AgencyChoiceField()
@@ -196,7 +192,7 @@ class AssessForm(forms.Form):
         max_value=100,
         help_text=_("How well the product meets the need."),
     )
-    assessment = forms.CharField(label=_("Assessment"), widget=_text_area(3))
+    assessment = forms.CharField(label=_("Assessment"), widget=text_area(3))
 
 
 class OutcomeForm(forms.Form):
@@ -208,7 +204,7 @@ class OutcomeForm(forms.Form):
         empty_label=_("Choose a shortlisted product"),
         help_text=_("Only when awarding."),
     )
-    reason = forms.CharField(label=_("Rationale"), widget=_text_area(4))
+    reason = forms.CharField(label=_("Rationale"), widget=text_area(4))
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
@@ -227,7 +223,7 @@ class OrderForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    description = forms.CharField(label=_("What is ordered"), widget=_text_area(4))
+    description = forms.CharField(label=_("What is ordered"), widget=text_area(4))
 
     def __init__(self, *args, limit, **kwargs):
         super().__init__(*args, **kwargs)
@@ -250,7 +246,7 @@ class OrderMoveForm(forms.Form):
     note = forms.CharField(
         label=_("Note"),
         required=False,
-        widget=_text_area(3),
+        widget=text_area(3),
         help_text=_("Required when disputing the delivery: say what is wrong."),
     )
 
@@ -263,7 +259,7 @@ class AgencyReviewForm(forms.Form):
     stars = forms.TypedChoiceField(label=_("Rating"), coerce=int, widget=forms.RadioSelect)
     text = forms.CharField(
         label=_("Review"),
-        widget=_text_area(5),
+        widget=text_area(5),
         help_text=_("How the product worked for your agency: what went well, what did not."),
     )
 

@@ -14,7 +14,6 @@ from django.db.models import QuerySet
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -54,7 +53,7 @@ from govtech.catalog.models import (
 from govtech.catalog.selectors import CatalogQuery
 from govtech.core.forms import run_service, valid_data
 from govtech.core.pagination import paginate
-from govtech.core.views import require, run_action
+from govtech.core.views import require, run_action, safe_next
 
 ORDERS_ON_PROJECT_LIST = 10
 LIVE_RESULTS = 20
@@ -66,13 +65,6 @@ MOVE_LABELS = {
     OrderStatus.CLOSED: gettext_lazy("Close the order"),
 }
 SIDE_PERMISSIONS = {"supplier": "catalog.supply_order", "agency": "catalog.receive_order"}
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
 
 
 def _agencies(user) -> QuerySet[Organization]:
@@ -399,7 +391,7 @@ def project_search(request, pk):
 def shortlist_add(request, pk):
     """Shortlist a product (from the project page or a product page, which sends ``next``)."""
     project = _buying_project(request, pk)
-    target = _safe_next(request, project.get_absolute_url() + "#shortlist")
+    target = safe_next(request, project.get_absolute_url() + "#shortlist")
     form = ShortlistAddForm(request.POST)
     if not form.is_valid():
         if "product" in form.errors:

@@ -77,6 +77,7 @@ from govtech.catalog.models import (
     ProductUse,
     Review,
     ShortlistItem,
+    UseKind,
 )
 from govtech.catalog.selectors import CatalogQuery, search_products
 from govtech.challenges.models import Declaration
@@ -863,6 +864,8 @@ class _Seeder:
         initiative = (
             Initiative.objects.filter(sponsor=agency, stage__in=[Stage.PILOT, Stage.ADOPTION, Stage.SCALE])
             .exclude(pk__in=self.clock.initiative_ids)
+            # An initiative pilots one product.
+            .exclude(pk__in=ProductUse.objects.filter(kind=UseKind.PILOT).values("initiative_id"))
             .order_by("pk")
             .first()
         )

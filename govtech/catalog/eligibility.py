@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from govtech.core.errors import ServiceError
 
@@ -106,3 +107,48 @@ def evaluate(rules: dict, facts: Facts) -> Verdict:
             return Verdict(eligible=True, passed=alternative)
         reasons.append("; ".join(failures))
     return Verdict(eligible=False, reasons=reasons)
+
+
+# --- the rules in words -----------------------------------------------------------------
+
+
+def _condition_words(name: str, value) -> str | None:
+    """One condition of an alternative as a phrase; a condition that asks nothing gives None."""
+    if name == "max_company_age_years":
+        return ngettext("a company at most %(n)s year old", "a company at most %(n)s years old", value) % {"n": value}
+    if name == "min_company_age_years":
+        return ngettext("a company at least %(n)s year old", "a company at least %(n)s years old", value) % {"n": value}
+    if name == "sme":
+        return _("a small or medium-sized enterprise") if value else None
+    if name == "max_headcount":
+        return ngettext("a company with at most %(n)s employee", "a company with at most %(n)s employees", value) % {
+            "n": value
+        }
+    if name == "partner_recommendation":
+        return _("recommended by a partner organization") if value else None
+    return None
+
+
+def alternative_in_words(alternative: dict) -> str:
+    """One alternative of the rules: every condition it asks for, joined by "and", in the fixed
+    order of CONDITIONS (PostgreSQL's jsonb does not keep the order keys were written in)."""
+    order = {name: position for position, name in enumerate(CONDITIONS)}
+    ordered = sorted(alternative.items(), key=lambda item: order.get(item[0], len(order)))
+    phrases = [phrase for name, value in ordered if (phrase := _condition_words(name, value))]
+    return _(" and ").join(phrases) if phrases else _("any supplier")
+
+
+def in_words(rules) -> list[str]:
+    """The alternatives of a cycle's rules ({"any_of": [...]}, see catalog.eligibility), each as a
+    phrase: a supplier is eligible when one of them holds."""
+    try:
+        validate(rules)
+    except ServiceError:
+        return [_("The rules could not be read; an operator should correct them.")]
+    return [alternative_in_words(alternative) for alternative in rules["any_of"]]
+
+
+def describe(rules) -> str:
+    """The rules as one phrase, e.g. "a company at most 7 years old, or recommended by a partner
+    organization"."""
+    return _(", or ").join(in_words(rules))

@@ -25,7 +25,7 @@ from govtech.catalog.models import (
     ReferenceKind,
 )
 from govtech.catalog.services import PRODUCT_FIELDS
-from govtech.core.forms import choices_with_empty
+from govtech.core.forms import choices_with_empty, text_area
 
 # What each technology readiness level means, in plain words (the usual nine-step scale).
 TRL_MEANINGS = {
@@ -66,10 +66,6 @@ REGISTRY_STATES = [
     (state, AccreditationState(state).label)
     for state in (AccreditationState.ACCREDITED, AccreditationState.IN_REVIEW, AccreditationState.EXPIRED)
 ]
-
-
-def _text_area(rows: int = 4) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": rows})
 
 
 def _label(name: str):
@@ -118,10 +114,10 @@ class ProductForm(forms.Form):
     summary = forms.CharField(
         label=_label("summary"),
         max_length=300,
-        widget=_text_area(2),
+        widget=text_area(2),
         help_text=_("One or two sentences, shown in the catalog list."),
     )
-    description = forms.CharField(label=_label("description"), widget=_text_area(10), help_text=_help("description"))
+    description = forms.CharField(label=_label("description"), widget=text_area(10), help_text=_help("description"))
     category = forms.ChoiceField(label=_label("category"), choices=choices_with_empty(_("Choose…"), Category.choices))
     trl = forms.TypedChoiceField(
         label=_label("trl"),
@@ -197,7 +193,7 @@ class ReferenceForm(forms.Form):
         help_text=_("The customer's name, when it is not an agency on the platform."),
     )
     year = forms.IntegerField(label=_("Year"), required=False, min_value=1990, max_value=2100)
-    description = forms.CharField(label=_("What was done"), required=False, max_length=500, widget=_text_area(3))
+    description = forms.CharField(label=_("What was done"), required=False, max_length=500, widget=text_area(3))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -216,7 +212,7 @@ class ApplicationForm(forms.Form):
     )
     statement = forms.CharField(
         label=_("Why the product should be accredited"),
-        widget=_text_area(8),
+        widget=text_area(8),
         help_text=_("What the product does for the city, where it is already used, how it keeps data safe."),
     )
     recommended_by = forms.ModelChoiceField(
@@ -229,7 +225,7 @@ class ApplicationForm(forms.Form):
     recommendation = forms.CharField(
         label=_("The partner's recommendation"),
         required=False,
-        widget=_text_area(4),
+        widget=text_area(4),
         help_text=_("Quote or summarise it; required when a partner is chosen."),
     )
 

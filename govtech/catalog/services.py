@@ -14,7 +14,8 @@ from django.template.defaultfilters import date as format_date
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govtech.accounts.models import Membership, Organization, OrganizationKind
+from govtech.accounts.models import Organization, OrganizationKind
+from govtech.accounts.selectors import member_ids, operator_ids
 from govtech.catalog import eligibility
 from govtech.catalog import notification_kinds as kinds
 from govtech.catalog.models import (
@@ -86,14 +87,6 @@ def _validated(instance, *, exclude=()) -> None:
             field, messages = next(iter(exc.message_dict.items()))
             raise ServiceError(" ".join(messages), field=field) from exc
         raise ServiceError(" ".join(exc.messages)) from exc
-
-
-def _member_ids(organization_id: int) -> list[int]:
-    return list(Membership.objects.filter(organization_id=organization_id).values_list("user_id", flat=True))
-
-
-def _operator_ids() -> list[int]:
-    return list(get_user_model().objects.filter(is_operator=True, is_active=True).values_list("pk", flat=True))
 
 
 def _text(value) -> str:
@@ -401,7 +394,7 @@ def application_submit(
     )
     notifications.notify(
         kind=kinds.APPLICATION_RECEIVED.key,
-        recipient_ids=_operator_ids(),
+        recipient_ids=operator_ids(),
         params={"product": product.name},
         url=application.get_absolute_url(),
     )
@@ -532,7 +525,7 @@ def review_declare(*, actor, review: Review, has_conflict: bool, note: str = "")
         else:
             notifications.notify(
                 kind=kinds.NO_EXPERT_LEFT.key,
-                recipient_ids=_operator_ids(),
+                recipient_ids=operator_ids(),
                 params={"product": review.application.product.name},
                 url=review.application.get_absolute_url(),
             )
@@ -677,7 +670,7 @@ def application_decide(*, actor, application: Application, accredit: bool, reaso
     )
     notifications.notify(
         kind=kinds.APPLICATION_DECIDED.key,
-        recipient_ids=_member_ids(product.supplier_id),
+        recipient_ids=member_ids(product.supplier_id),
         params={"product": product.name, "outcome": application.status},
         url=application.get_absolute_url(),
     )
@@ -716,7 +709,7 @@ def send_expiry_reminders(now=None) -> int:
             )
             notifications.notify(
                 kind=kinds.EXPIRY_SOON.key,
-                recipient_ids=_member_ids(product.supplier_id),
+                recipient_ids=member_ids(product.supplier_id),
                 params={"product": product.name, "date": product.accredited_until.isoformat()},
                 url=product.get_absolute_url(),
             )
@@ -819,7 +812,7 @@ def agency_review_add(*, actor, product: Product, agency: Organization, stars, t
     )
     notifications.notify(
         kind=kinds.PRODUCT_REVIEWED.key,
-        recipient_ids=_member_ids(product.supplier_id),
+        recipient_ids=member_ids(product.supplier_id),
         params={"product": product.name, "stars": stars},
         url=product.get_absolute_url(),
     )
@@ -1165,7 +1158,7 @@ def order_place(*, actor, project: BuyingProject, amount, description: str) -> O
     )
     notifications.notify(
         kind=kinds.ORDER_CHANGED.key,
-        recipient_ids=_member_ids(product.supplier_id),
+        recipient_ids=member_ids(product.supplier_id),
         params={"order": order.pk, "product": product.name, "status": order.status},
         url=order.get_absolute_url(),
     )
@@ -1219,7 +1212,7 @@ def order_move(*, actor, order: Order, to_status: str, note: str = "") -> Order:
     other = order.agency_id if side == "supplier" else order.supplier_id
     notifications.notify(
         kind=kinds.ORDER_CHANGED.key,
-        recipient_ids=_member_ids(other),
+        recipient_ids=member_ids(other),
         params={"order": order.pk, "product": order.product.name, "status": to_status},
         url=order.get_absolute_url(),
     )

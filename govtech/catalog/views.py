@@ -15,14 +15,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from govtech.accounts.models import OrganizationKind
 from govtech.accounts.selectors import organization_list_for_user
-from govtech.catalog import access, exports, selectors, services
+from govtech.catalog import access, eligibility, exports, selectors, services
 from govtech.catalog.forms import (
     SORT_CHOICES,
     TRL_MEANINGS,
@@ -44,7 +43,7 @@ from govtech.catalog.rating import NEUTRAL
 from govtech.core.forms import run_service
 from govtech.core.ids import parse_id
 from govtech.core.pagination import PAGE_SIZE, paginate
-from govtech.core.views import require, run_action, stored_file_response
+from govtech.core.views import require, run_action, safe_next, stored_file_response
 
 # The largest primary key the database holds (a 64-bit integer); a larger number finds nothing.
 # How many of the person's searching buying projects the product page offers to shortlist into.
@@ -64,13 +63,6 @@ def _organizations(user, kind: str) -> list:
     if not user.is_authenticated:
         return []
     return list(organization_list_for_user(user=user).filter(kind=kind))
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
 
 
 # --- the catalog list ----------------------------------------------------------------------
@@ -357,7 +349,7 @@ def product_publish(request, slug):
         lambda: services.product_publish(actor=request.user, product=product),
         _("The product is published in the catalog."),
     )
-    return redirect(_safe_next(request, product.get_absolute_url()))
+    return redirect(safe_next(request, product.get_absolute_url()))
 
 
 @login_required
@@ -369,7 +361,7 @@ def product_archive(request, slug):
         lambda: services.product_archive(actor=request.user, product=product),
         _("The product is archived: it no longer appears in the catalog. Orders and reviews stay on record."),
     )
-    return redirect(_safe_next(request, product.get_absolute_url()))
+    return redirect(safe_next(request, product.get_absolute_url()))
 
 
 # --- files and references ---------------------------------------------------------------------
@@ -457,38 +449,6 @@ def reference_delete(request, slug, pk):
 # --- applying for accreditation ---------------------------------------------------------------
 
 
-def _condition_words(name: str, value) -> str | None:
-    if name == "max_company_age_years":
-        return ngettext("the company is at most %(n)s year old", "the company is at most %(n)s years old", value) % {
-            "n": value
-        }
-    if name == "min_company_age_years":
-        return ngettext("the company is at least %(n)s year old", "the company is at least %(n)s years old", value) % {
-            "n": value
-        }
-    if name == "sme" and value:
-        return _("the company is a small or medium-sized enterprise")
-    if name == "max_headcount":
-        return ngettext("the company has at most %(n)s employee", "the company has at most %(n)s employees", value) % {
-            "n": value
-        }
-    if name == "partner_recommendation" and value:
-        return _("a partner organization on the platform recommends the product")
-    return None
-
-
-def eligibility_in_words(rules) -> list[str]:
-    """A cycle's rules as alternatives in words: the supplier is eligible when any one holds."""
-    alternatives = []
-    for alternative in (rules or {}).get("any_of") or []:
-        if not isinstance(alternative, dict):
-            continue
-        words = [text for name, value in alternative.items() if (text := _condition_words(name, value))]
-        if words:
-            alternatives.append(_(" and ").join(words))
-    return alternatives
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_create(request, slug):
@@ -522,7 +482,7 @@ def application_create(request, slug):
     context = {
         "product": product,
         "form": form,
-        "cycles": [(cycle, eligibility_in_words(cycle.eligibility)) for cycle in cycles],
+        "cycles": [(cycle, eligibility.in_words(cycle.eligibility)) for cycle in cycles],
         "supplier": product.supplier,
         "is_published": product.status == ProductStatus.PUBLISHED,
         "is_accredited": product.accreditation_state() == AccreditationState.ACCREDITED,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govtech.accounts.models import Organization, OrganizationKind
+from govtech.accounts.selectors import member_ids, operator_ids
 from govtech.challenges import notification_kinds as kinds
 from govtech.challenges.aggregation import panel_results
 from govtech.challenges.models import (
@@ -87,16 +88,6 @@ def _snapshot(challenge: Challenge) -> dict:
     return audit.snapshot(challenge, ["owner", "status", *CHALLENGE_FIELDS])
 
 
-def _member_ids(organization_ids) -> list[int]:
-    from govtech.accounts.models import Membership
-
-    return list(Membership.objects.filter(organization_id__in=list(organization_ids)).values_list("user_id", flat=True))
-
-
-def _operator_ids() -> list[int]:
-    return list(get_user_model().objects.filter(is_operator=True, is_active=True).values_list("pk", flat=True))
-
-
 def _participant_ids(challenge: Challenge) -> list[int]:
     """Everyone taking part: members of suppliers that submitted, booked a slot or asked a question."""
     suppliers = set(Submission.objects.filter(phase__challenge=challenge).values_list("supplier_id", flat=True))
@@ -108,7 +99,7 @@ def _participant_ids(challenge: Challenge) -> list[int]:
     askers = set(
         Question.objects.filter(challenge=challenge, asked_by__isnull=False).values_list("asked_by_id", flat=True)
     )
-    return sorted(set(_member_ids(suppliers)) | askers)
+    return sorted(set(member_ids(*suppliers)) | askers)
 
 
 def _tell_participants(challenge: Challenge, *, kind, params: dict, url: str, actor) -> None:
@@ -361,7 +352,7 @@ def challenge_submit_for_review(*, actor, challenge: Challenge) -> Challenge:
     _require_editable(challenge)
     _require_ready(challenge)
     return _set_status(
-        actor, challenge, ChallengeStatus.IN_REVIEW, notify_ids=_operator_ids(), kind=kinds.REVIEW_REQUESTED
+        actor, challenge, ChallengeStatus.IN_REVIEW, notify_ids=operator_ids(), kind=kinds.REVIEW_REQUESTED
     )
 
 
@@ -378,7 +369,7 @@ def challenge_request_changes(*, actor, challenge: Challenge, note: str) -> Chal
         actor,
         challenge,
         ChallengeStatus.CHANGES_REQUESTED,
-        notify_ids=_member_ids([challenge.owner_id]),
+        notify_ids=member_ids(challenge.owner_id),
         kind=kinds.REVIEWED,
         extra={"outcome": ChallengeStatus.CHANGES_REQUESTED.value},
     )
@@ -397,7 +388,7 @@ def challenge_publish(*, actor, challenge: Challenge) -> Challenge:
         actor,
         challenge,
         ChallengeStatus.PUBLISHED,
-        notify_ids=_member_ids([challenge.owner_id]),
+        notify_ids=member_ids(challenge.owner_id),
         kind=kinds.REVIEWED,
         extra={"outcome": ChallengeStatus.PUBLISHED.value},
     )
@@ -505,7 +496,7 @@ def question_ask(*, actor, challenge: Challenge, text: str) -> Question:
     audit.record(actor=actor, action="question.asked", target=question, after={"challenge": challenge.pk})
     notifications.notify(
         kind=kinds.QUESTION_ASKED.key,
-        recipient_ids=_member_ids([challenge.owner_id]),
+        recipient_ids=member_ids(challenge.owner_id),
         params={"challenge": challenge.title},
         url=challenge.get_absolute_url() + "#questions",
     )
@@ -793,7 +784,7 @@ def submission_submit(
     )
     notifications.notify(
         kind=kinds.SUBMISSION_RECEIVED.key,
-        recipient_ids=_member_ids([supplier.pk]),
+        recipient_ids=member_ids(supplier.pk),
         params={"challenge": challenge.title, "receipt": receipt.number},
         url=submission.get_absolute_url(),
     )
@@ -987,7 +978,7 @@ def _replace_recused(actor, submission: Submission) -> None:
         return
     notifications.notify(
         kind=kinds.NO_EXPERT_LEFT.key,
-        recipient_ids=_operator_ids(),
+        recipient_ids=operator_ids(),
         params={"challenge": submission.phase.challenge.title},
         url=submission.phase.challenge.get_absolute_url(),
     )
@@ -1249,7 +1240,7 @@ def phase_publish_results(*, actor, phase: Phase) -> Phase:
     for submission in phase.submissions.exclude(status=SubmissionStatus.WITHDRAWN).select_related("supplier"):
         notifications.notify(
             kind=kinds.SUBMISSION_DECIDED.key,
-            recipient_ids=_member_ids([submission.supplier_id]),
+            recipient_ids=member_ids(submission.supplier_id),
             params={"challenge": challenge.title, "outcome": submission.status},
             url=submission.get_absolute_url(),
         )

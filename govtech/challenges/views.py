@@ -13,7 +13,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -51,7 +50,7 @@ from govtech.challenges.models import (
 from govtech.core.errors import ServiceError
 from govtech.core.forms import run_service
 from govtech.core.pagination import paginate
-from govtech.core.views import require, run_action, stored_file_response
+from govtech.core.views import require, run_action, safe_next, stored_file_response
 from govtech.notifications import selectors as notification_selectors
 
 CANCELLABLE = {
@@ -69,13 +68,6 @@ EVALUATED_STATUSES = {
     ChallengeStatus.CLOSED,
     ChallengeStatus.CANCELLED,
 }
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
 
 
 def _organization_kinds(user) -> set[str]:
@@ -741,7 +733,7 @@ def submission_decide(request, pk):
                 request,
                 _("«%(title)s»: %(outcome)s.") % {"title": decided.title, "outcome": decided.get_status_display()},
             )
-            return redirect(_safe_next(request, decided.get_absolute_url()))
+            return redirect(safe_next(request, decided.get_absolute_url()))
     context = _submission_context(request, submission, decision_form=form)
     return render(request, "challenges/submission_detail.html", context, status=400)
 

@@ -54,3 +54,8 @@ def valid_data(form: forms.Form) -> dict:
         return {}
     form.is_valid()
     return form.cleaned_data
+
+
+def text_area(rows: int = 4) -> forms.Textarea:
+    """A multi-line input of the given height."""
+    return forms.Textarea(attrs={"rows": rows})

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from govtech.core.errors import ServiceError
 
@@ -34,3 +35,11 @@ def stored_file_response(stored_file, title: str, *, as_attachment: bool = True)
     extension = stored_file.name.rsplit(".", 1)[-1] if "." in stored_file.name else ""
     filename = title if not extension or title.lower().endswith("." + extension.lower()) else f"{title}.{extension}"
     return FileResponse(handle, as_attachment=as_attachment, filename=filename)
+
+
+def safe_next(request, fallback: str) -> str:
+    """Where a form asks to go back to (``next``), if it is on this site; otherwise ``fallback``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback

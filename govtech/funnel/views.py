@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -15,6 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from govtech.core.errors import ServiceError
 from govtech.core.forms import run_service
 from govtech.core.pagination import paginate
+from govtech.core.views import safe_next
 from govtech.funnel import access, selectors, services
 from govtech.funnel.forms import (
     BoardFilterForm,
@@ -29,13 +29,6 @@ from govtech.funnel.forms import (
 from govtech.funnel.models import DecisionStatus, Stage
 from govtech.funnel.states import FUNNEL
 from govtech.notifications import selectors as notification_selectors
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
 
 
 def _move_role(user, initiative) -> str | None:
@@ -122,7 +115,7 @@ def initiative_move(request, slug):
                 )
             else:
                 messages.success(request, _("Your proposal was sent to the operators for a decision."))
-            target = _safe_next(request, initiative.get_absolute_url())
+            target = safe_next(request, initiative.get_absolute_url())
             if request.htmx:
                 return HttpResponseClientRedirect(target)
             return redirect(target)
@@ -132,7 +125,7 @@ def initiative_move(request, slug):
         "goal_formset": goal_formset,
         "move_role": role,
         "pending": pending,
-        "next": _safe_next(request, ""),
+        "next": safe_next(request, ""),
     }
     template = "funnel/partials/_move_form.html" if request.htmx else "funnel/initiative_move.html"
     return render(request, template, context)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govtech.accounts.models import Organization, OrganizationKind
+from govtech.accounts.selectors import member_ids
 from govtech.core import audit
 from govtech.core.errors import Conflict, ServiceError, reject_unknown_fields
 from govtech.core.permissions import require_perm
@@ -239,16 +240,10 @@ def _publish(idea: Idea) -> None:
     if idea.agency_id:
         notifications.notify(
             kind=kinds.IDEA_ASSIGNED.key,
-            recipient_ids=_member_ids(idea.agency_id),
+            recipient_ids=member_ids(idea.agency_id),
             params={"idea": idea.title},
             url=idea.get_absolute_url(),
         )
-
-
-def _member_ids(organization_id: int) -> list[int]:
-    from govtech.accounts.models import Membership
-
-    return list(Membership.objects.filter(organization_id=organization_id).values_list("user_id", flat=True))
 
 
 @transaction.atomic
@@ -275,7 +270,7 @@ def idea_assign_agency(*, actor, idea: Idea, agency: Organization) -> Idea:
     audit.record(actor=actor, action="idea.assigned", target=idea, before=before, after={"agency": agency.pk})
     notifications.notify(
         kind=kinds.IDEA_ASSIGNED.key,
-        recipient_ids=_member_ids(agency.pk),
+        recipient_ids=member_ids(agency.pk),
         params={"idea": idea.title},
         url=idea.get_absolute_url(),
     )
@@ -335,7 +330,7 @@ def _check_threshold(actor, idea: Idea) -> None:
     _change_status(None, idea, IdeaStatus.UNDER_REVIEW, message=message, reason="", agency=idea.agency, is_answer=False)
     notifications.notify(
         kind=kinds.THRESHOLD_REACHED.key,
-        recipient_ids=_member_ids(idea.agency_id) if idea.agency_id else [],
+        recipient_ids=member_ids(idea.agency_id) if idea.agency_id else [],
         params={"idea": idea.title, "votes": threshold},
         url=idea.get_absolute_url(),
     )

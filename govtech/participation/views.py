@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,7 +22,7 @@ from govtech.accounts.selectors import agency_choices, organization_list_for_use
 from govtech.core.errors import ServiceError
 from govtech.core.forms import run_service
 from govtech.core.pagination import paginate
-from govtech.core.views import require, run_action, stored_file_response
+from govtech.core.views import require, run_action, safe_next, stored_file_response
 from govtech.notifications import selectors as notification_selectors
 from govtech.participation import access, selectors, services
 from govtech.participation.forms import (
@@ -46,13 +45,6 @@ from govtech.participation.models import IdeaStatus
 MAX_INDENT = 4
 PROGRESS_STATUSES = {IdeaStatus.ACCEPTED, IdeaStatus.IN_PROGRESS, IdeaStatus.IMPLEMENTED}
 MILESTONE_STATUSES = {IdeaStatus.ACCEPTED, IdeaStatus.IN_PROGRESS}
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
 
 
 def _mark_cards(request, page) -> None:
@@ -298,14 +290,14 @@ def _vote(request, pk, service, success: str):
             "is_votable": _is_votable(idea),
             "vote_error": error,
             # The fragment's own form must send the person back to the page it sits on.
-            "next_url": _safe_next(request, idea.get_absolute_url()),
+            "next_url": safe_next(request, idea.get_absolute_url()),
         }
         return render(request, "participation/partials/_vote.html", context)
     if error:
         messages.error(request, error)
     else:
         messages.success(request, success)
-    return redirect(_safe_next(request, idea.get_absolute_url()))
+    return redirect(safe_next(request, idea.get_absolute_url()))
 
 
 @login_required
@@ -424,7 +416,7 @@ def idea_answer(request, pk):
                 messages.success(
                     request, _("The answer is published: %(status)s.") % {"status": change.get_to_status_display()}
                 )
-                return redirect(_safe_next(request, idea.get_absolute_url()))
+                return redirect(safe_next(request, idea.get_absolute_url()))
     return _failed_page(request, idea, "answer", form)
 
 
@@ -499,7 +491,7 @@ def idea_assign(request, pk):
             messages.success(
                 request, _("%(agency)s now answers this idea.") % {"agency": form.cleaned_data["agency"].name}
             )
-            return redirect(_safe_next(request, idea.get_absolute_url()))
+            return redirect(safe_next(request, idea.get_absolute_url()))
     return _failed_page(request, idea, "assign", form)
 
 
@@ -512,7 +504,7 @@ def idea_approve(request, pk):
     """A moderator publishes an idea held for pre-moderation."""
     idea = _idea_for_staff(request, pk, "participation.moderate")
     run_action(request, lambda: services.idea_approve(actor=request.user, idea=idea), _("The idea is published."))
-    return redirect(_safe_next(request, idea.get_absolute_url()))
+    return redirect(safe_next(request, idea.get_absolute_url()))
 
 
 @login_required
@@ -526,11 +518,11 @@ def idea_hide(request, pk):
         )
         if not form.errors:
             messages.success(request, _("The idea is hidden; the reason is shown in its place."))
-            return redirect(_safe_next(request, idea.get_absolute_url()))
+            return redirect(safe_next(request, idea.get_absolute_url()))
     if request.POST.get("next"):
         # Sent from another page (the moderation queue): the refusal goes back there.
         messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
-        return redirect(_safe_next(request, idea.get_absolute_url()))
+        return redirect(safe_next(request, idea.get_absolute_url()))
     return _failed_page(request, idea, "hide", form)
 
 
@@ -541,7 +533,7 @@ def idea_restore(request, pk):
     run_action(
         request, lambda: services.content_restore(actor=request.user, target=idea), _("The idea is shown again.")
     )
-    return redirect(_safe_next(request, idea.get_absolute_url()))
+    return redirect(safe_next(request, idea.get_absolute_url()))
 
 
 def _comment_for_moderator(request, pk, comment_pk):
@@ -560,7 +552,7 @@ def comment_hide(request, pk, comment_pk):
         lambda: services.content_hide(actor=request.user, target=comment, reason=request.POST.get("reason", "")),
         _("The comment is hidden; the reason is shown in its place."),
     )
-    return redirect(_safe_next(request, f"{idea.get_absolute_url()}#comment-{comment.pk}"))
+    return redirect(safe_next(request, f"{idea.get_absolute_url()}#comment-{comment.pk}"))
 
 
 @login_required
@@ -572,7 +564,7 @@ def comment_restore(request, pk, comment_pk):
         lambda: services.content_restore(actor=request.user, target=comment),
         _("The comment is shown again."),
     )
-    return redirect(_safe_next(request, f"{idea.get_absolute_url()}#comment-{comment.pk}"))
+    return redirect(safe_next(request, f"{idea.get_absolute_url()}#comment-{comment.pk}"))
 
 
 # --- calls for ideas ----------------------------------------------------------------------

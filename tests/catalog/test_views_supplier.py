@@ -395,8 +395,9 @@ def test_the_application_page_explains_the_rules(client_for, supplier):
     assert response.status_code == 200
     page = _text(response)
     assert "Весенний отбор, open until" in page
-    assert "the company is at most 7 years old" in page
-    assert "a partner organization on the platform recommends the product" in page
+    # The same words as the cycle list (catalog.eligibility.in_words).
+    assert "a company at most 7 years old" in page
+    assert "recommended by a partner organization" in page
     assert "Founding date" in page and "not given" in page
 
 
