@@ -27,6 +27,7 @@ from govtech.catalog.models import (
     Application,
     ApplicationStatus,
     BuyingProject,
+    Criterion,
     Order,
     OrderStatus,
     Product,
@@ -43,7 +44,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PRODUCT = "Депо-Ток: зарядка электробусов"
 RIVAL = "Вольт: зарядные станции для электробусов"
 NOT_ACCREDITED = "Табло на остановках электробусов"
-SEARCH = "зарядке электробуса"  # other forms of the words in the product's text
+SEARCH = "электробуса"  # another form of the word in the products' texts ("электробусов")
 PROJECT = "Ночная зарядка электробусов в парке «Северный»"
 RATIONALE = "Лучшая оценка: учитывает лимит мощности подстанции и график выпуска."
 
@@ -203,7 +204,15 @@ def _rating(page: Page):
     return _main(page).get_by_role("region", name="Rating", exact=True)
 
 
-def test_a_product_goes_from_the_supplier_to_a_reviewed_direct_award(new_page, run_worker):
+@pytest.fixture
+def criteria():
+    """The accreditation criteria the catalog's migration seeds. Browser tests run in transactions
+    that end by emptying every table, so an earlier journey may have removed them."""
+    for position, (key, weight) in enumerate([("technology", 40), ("business", 30), ("security", 30)]):
+        Criterion.objects.get_or_create(key=key, defaults={"weight": weight, "scale_max": 10, "position": position})
+
+
+def test_a_product_goes_from_the_supplier_to_a_reviewed_direct_award(new_page, run_worker, criteria):
     agency = AgencyFactory(name="Департамент транспорта")
     buyer = UserFactory(email="buyer@example.test", full_name="Anna Buyer", language="en")
     MembershipFactory(user=buyer, organization=agency, role=MembershipRole.ADMIN)
