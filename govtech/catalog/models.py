@@ -186,10 +186,6 @@ class Product(TimeStampedModel):
                 return band
         return PriceBand.ON_REQUEST
 
-    @property
-    def agency_mean(self) -> Decimal | None:
-        return Decimal(self.review_sum) / self.review_count if self.review_count else None
-
     def language_labels(self) -> list[str]:
         return [str(Language(code).label) for code in self.languages if code in Language.values]
 

@@ -78,16 +78,6 @@ def is_cleared_reviewer(user, application) -> bool:
     )
 
 
-@rules.predicate
-def is_any_agency_member(user) -> bool:
-    return is_signed_in(user) and user.memberships.filter(organization__kind=OrganizationKind.AGENCY).exists()
-
-
-@rules.predicate
-def is_any_supplier_member(user) -> bool:
-    return is_signed_in(user) and user.memberships.filter(organization__kind=OrganizationKind.SUPPLIER).exists()
-
-
 PERMISSIONS = {
     "catalog.view_product": is_public_product | is_operator | is_supplier_member | is_product_user,
     # obj: the supplier, or its product

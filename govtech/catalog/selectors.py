@@ -309,10 +309,6 @@ def product_rating(product: Product):
     return combine(product.expert_score, product.review_count, product.review_sum)
 
 
-def product_detail_queryset() -> QuerySet:
-    return Product.objects.select_related("supplier")
-
-
 def product_reviews(product: Product) -> QuerySet:
     return product.agency_reviews.select_related("agency", "use").order_by("-created_at")
 
