@@ -8,12 +8,10 @@ now, 400 with a code such as ``above_threshold`` for a rule the input breaks). A
 actor may not see — a draft product of another supplier, another agency's buying project or
 order, an application of someone else's product — is a 404, the same as a missing object."""
 
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.urls import path
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status
@@ -182,17 +180,6 @@ class _Page(generics.ListAPIView):
 # --- products ------------------------------------------------------------------------
 
 
-def counted_paginator(total: int) -> type[Paginator]:
-    """Django's paginator with the count already known (catalog_counts gives it with the facets)."""
-
-    class CountedPaginator(Paginator):
-        @cached_property
-        def count(self) -> int:
-            return total
-
-    return CountedPaginator
-
-
 class ProductListView(APIView):
     """The catalog: published products matching the words (Russian or English, any word form) and
     every facet filter, with exact counts per facet value. Values within a facet are alternatives
@@ -206,11 +193,10 @@ class ProductListView(APIView):
     )
     def get(self, request):
         query = selectors.CatalogQuery.from_params(valid_input(ProductSearchParamsSerializer, request.query_params))
-        total, facets = selectors.catalog_counts(query)
+        _total, facets = selectors.catalog_counts(query)
         paginator = StandardPagination()
-        paginator.django_paginator_class = counted_paginator(total)
         # The page's ids, then its rows (selectors.catalog_page's way), so deep pages stay fast.
-        ids = paginator.paginate_queryset(selectors.search_products(query).values_list("pk", flat=True), request, self)
+        ids = paginator.paginate_queryset(selectors.catalog_ids(query), request, self)
         found = selectors.products_by_ids(ids)
         response = paginator.get_paginated_response(
             ProductListSerializer(

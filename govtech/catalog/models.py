@@ -4,6 +4,7 @@ threshold, each order carried into the funnel at adoption."""
 
 import copy
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -87,6 +88,16 @@ PRICE_BANDS = {
 }
 
 
+def price_band_of(price: Decimal | None) -> str:
+    """The band a price falls in: each band includes its upper bound, not its lower one."""
+    if price is None:
+        return PriceBand.ON_REQUEST
+    for band, (low, high) in PRICE_BANDS.items():
+        if (low is None or price > low) and (high is None or price <= high):
+            return band
+    return PriceBand.ON_REQUEST
+
+
 def product_file_path(instance, filename: str) -> str:
     return private_path("catalog", filename)
 
@@ -153,6 +164,15 @@ class Product(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        SearchRevision.bump()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        SearchRevision.bump()
+        return result
+
     def get_absolute_url(self) -> str:
         return reverse("catalog:product-detail", kwargs={"slug": self.slug})
 
@@ -179,12 +199,7 @@ class Product(TimeStampedModel):
 
     @property
     def price_band(self) -> str:
-        if self.price_from is None:
-            return PriceBand.ON_REQUEST
-        for band, (low, high) in PRICE_BANDS.items():
-            if (low is None or self.price_from > low) and (high is None or self.price_from <= high):
-                return band
-        return PriceBand.ON_REQUEST
+        return price_band_of(self.price_from)
 
     def language_labels(self) -> list[str]:
         return [str(Language(code).label) for code in self.languages if code in Language.values]
@@ -467,6 +482,28 @@ class UseKind(models.TextChoices):
     PILOT = "pilot", _("Pilot")
 
 
+class SearchRevision(models.Model):
+    """One row whose token changes with every change to what the catalog search shows (a
+    product's row or its uses), in the same transaction: each process's search snapshot
+    (catalog.search_index) is rebuilt when the token it was built at is no longer current."""
+
+    token = models.UUIDField(default=uuid.uuid4)
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+    @classmethod
+    def bump(cls) -> None:
+        # An upsert: no race between two first writers, on either database.
+        cls.objects.bulk_create(
+            [cls(pk=1, token=uuid.uuid4())], update_conflicts=True, unique_fields=["id"], update_fields=["token"]
+        )
+
+    @classmethod
+    def current(cls) -> uuid.UUID | None:
+        return cls.objects.filter(pk=1).values_list("token", flat=True).first()
+
+
 class ProductUse(models.Model):
     """An agency really used the product: a completed order, or a pilot recorded in the funnel.
     It is what entitles the agency to review the product and what the "used by" facet counts."""
@@ -493,6 +530,15 @@ class ProductUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} · {self.product}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        SearchRevision.bump()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        SearchRevision.bump()
+        return result
 
 
 class AgencyReview(TimeStampedModel):

@@ -9,6 +9,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.utils import timezone
 
 from govtech.accounts.models import Organization, OrganizationKind
+from govtech.catalog import search_index
 from govtech.catalog.models import (
     PRICE_BANDS,
     AccreditationState,
@@ -199,15 +200,30 @@ class FacetValue:
     selected: bool
 
 
-def _fixed_facets(today: dt.date) -> dict[str, list[tuple[str, str, Q]]]:
-    """Every value of the five facets stored on the product row, with its label and condition."""
+def _facet_values() -> dict[str, list[tuple[str, str, int]]]:
+    """Every value of the five facets stored on the product row: value, label, and its code in
+    the search index."""
     return {
-        "category": [(value, label, Q(category=value)) for value, label in Category.choices],
-        "trl": [(str(level), str(level), Q(trl=level)) for level in range(1, 10)],
-        "price_band": [(value, label, price_band_q(value)) for value, label in PriceBand.choices],
-        "deployment": [(value, label, Q(deployment=value)) for value, label in Deployment.choices],
-        "accreditation": [(value, label, accreditation_q(value, today)) for value, label in AccreditationState.choices],
+        "category": [(value, label, search_index.CATEGORIES.index(value)) for value, label in Category.choices],
+        "trl": [(str(level), str(level), level) for level in range(1, 10)],
+        "price_band": [(value, label, search_index.PRICE_BANDS.index(value)) for value, label in PriceBand.choices],
+        "deployment": [(value, label, search_index.DEPLOYMENTS.index(value)) for value, label in Deployment.choices],
+        "accreditation": [
+            (value, label, search_index.STATES.index(value)) for value, label in AccreditationState.choices
+        ],
     }
+
+
+def _evaluation(query: CatalogQuery, today: dt.date) -> search_index.Evaluation:
+    """The query on this process's search snapshot, worked out once per query (a request's
+    counts and page agree) and day."""
+    cached = getattr(query, "_evaluation", None)
+    if cached is not None and cached[0] == today:
+        return cached[1]
+    filters = {name: getattr(query, name) for name in FACETS}
+    evaluation = search_index.evaluate(search_index.snapshot(), text=query.q, filters=filters, today=today)
+    query._evaluation = (today, evaluation)
+    return evaluation
 
 
 def catalog_counts(
@@ -216,68 +232,35 @@ def catalog_counts(
     """How many products the query finds, and for every facet how many each value would give.
 
     A facet's counts apply every *other* facet's filter but not its own, so choosing a second
-    value adds to the results (disjunctive facets). Exact counts in two queries: one pass over
-    the matching rows counts the total and each value of the five row facets (a FILTER clause
-    per value), one counts the agencies that used them."""
+    value adds to the results (disjunctive facets). Counted over the search index's snapshot;
+    the same rules as search_products, which the tests hold it to."""
     today = today or timezone.localdate()
-    filters = {name: _facet_filter(query, name, today) for name in FACETS}
-
-    def all_but(skipped: str | None) -> Q:
-        combined = Q()
-        for name, condition in filters.items():
-            if name != skipped and condition is not None:
-                combined &= condition
-        return combined
-
-    fixed = _fixed_facets(today)
-    everything = all_but(None)
-    aggregates = {"total": Count("pk", filter=everything) if everything else Count("pk")}
-    for name, values in fixed.items():
-        others = all_but(name)
-        for value, _label, condition in values:
-            aggregates[f"{name}:{value}"] = Count("pk", filter=condition & others)
-    counts = _base(query).order_by().aggregate(**aggregates)
+    evaluation = _evaluation(query, today)
     facets: dict[str, list[FacetValue]] = {}
-    for name, values in fixed.items():
+    for name, values in _facet_values().items():
+        counts = evaluation.value_counts(name, max(code for _value, _label, code in values) + 1)
         chosen = {str(value) for value in getattr(query, name)}
         facets[name] = [
-            FacetValue(value, str(label), counts[f"{name}:{value}"] or 0, value in chosen)
-            for value, label, _condition in values
-            if counts[f"{name}:{value}"] or value in chosen
+            FacetValue(value, str(label), int(counts[code]), value in chosen)
+            for value, label, code in values
+            if counts[code] or value in chosen
         ]
-    facets["used_by"] = _used_by_facet(query, today, agency_limit)
-    return counts["total"] or 0, facets
+    facets["used_by"] = _used_by_facet(query, evaluation.agency_counts(), agency_limit)
+    return int(evaluation.passing().sum()), facets
 
 
-def _used_by_facet(query: CatalogQuery, today: dt.date, agency_limit: int) -> list[FacetValue]:
-    # The slice fences the subquery off: without it PostgreSQL rebuilds the stems' tsvector for
-    # every used product (a nested loop) instead of reading the GIN index once.
-    matching = _filtered(query, except_facet="used_by", today=today).order_by().values("pk")[: 2**31 - 1]
-    used = (
-        ProductUse.objects.filter(product__in=matching)
-        .values("agency_id", "agency__name")
-        .annotate(n=Count("product_id", distinct=True))
-        .order_by("-n", "agency__name")
-    )
-    rows = list(used[:agency_limit])
+def _used_by_facet(query: CatalogQuery, counts: dict[int, int], agency_limit: int) -> list[FacetValue]:
+    """The agencies that used the most of the matching products (then by name), and every chosen
+    agency, at 0 if need be, so that it can be unchosen as in the other facets."""
     chosen = set(query.used_by)
-    shown = {row["agency_id"] for row in rows}
-    missing = [pk for pk in chosen if pk not in shown]
-    if missing:
-        rows += list(used.filter(agency_id__in=missing))
-        # A chosen agency stays on the list (at 0) so that it can be unchosen, as in the other facets.
-        counted = {row["agency_id"] for row in rows}
-        rows += [
-            {"agency_id": pk, "agency__name": name, "n": 0}
-            for pk, name in Organization.objects.filter(
-                pk__in=[pk for pk in missing if pk not in counted], kind=OrganizationKind.AGENCY
-            )
-            .order_by("name")
-            .values_list("pk", "name")
-        ]
-    return [
-        FacetValue(str(row["agency_id"]), row["agency__name"], row["n"], row["agency_id"] in chosen) for row in rows
-    ]
+    names = dict(
+        Organization.objects.filter(pk__in=set(counts) | chosen, kind=OrganizationKind.AGENCY).values_list("pk", "name")
+    )
+    ranked = sorted((pk for pk in counts if pk in names), key=lambda pk: (-counts[pk], names[pk], pk))
+    shown = ranked[:agency_limit]
+    shown += [pk for pk in ranked[agency_limit:] if pk in chosen]
+    shown += sorted((pk for pk in chosen if pk in names and pk not in counts), key=lambda pk: (names[pk], pk))
+    return [FacetValue(str(pk), names[pk], counts.get(pk, 0), pk in chosen) for pk in shown]
 
 
 def facet_counts(
@@ -287,14 +270,31 @@ def facet_counts(
     return catalog_counts(query, today=today, agency_limit=agency_limit)[1]
 
 
-def catalog_page(query: CatalogQuery, number, *, total: int | None = None, per_page: int = PAGE_SIZE) -> Page:
-    """One page of search_products(query), however deep: the page's ids first (read from the
-    index for newest and rating, with no join), then those rows with their suppliers. ``total``
-    from catalog_counts spares the count."""
-    paginator = Paginator(search_products(query).values_list("pk", flat=True), per_page)
-    if total is not None:
-        paginator.count = total  # a cached property: the count query is not run
-    page = paginator.get_page(number)
+class ResultIds:
+    """The ids of a query's results in its order, sliceable like a queryset (for paginators)."""
+
+    def __init__(self, ids):
+        self._ids = ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._ids[index].tolist()
+        return int(self._ids[index])
+
+
+def catalog_ids(query: CatalogQuery, *, today: dt.date | None = None) -> ResultIds:
+    """The ids of search_products(query), in its order, from the search index."""
+    today = today or timezone.localdate()
+    return ResultIds(_evaluation(query, today).ordered_ids(query.effective_sort))
+
+
+def catalog_page(query: CatalogQuery, number, *, per_page: int = PAGE_SIZE) -> Page:
+    """One page of the query's results, however deep: the page's ids from the search index, then
+    those rows with their suppliers."""
+    page = Paginator(catalog_ids(query), per_page).get_page(number)
     ids = list(page.object_list)
     found = products_by_ids(ids)
     page.object_list = [found[pk] for pk in ids if pk in found]

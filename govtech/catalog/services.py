@@ -42,6 +42,7 @@ from govtech.catalog.models import (
     ProjectStatus,
     Review,
     ReviewScore,
+    SearchRevision,
     ShortlistItem,
     SnapshotRow,
     UseKind,
@@ -331,6 +332,7 @@ def _refresh_open_flag(product_id: int) -> None:
             product_id=product_id, status=ApplicationStatus.SUBMITTED
         ).exists()
     )
+    SearchRevision.bump()  # update() skips Product.save, which would say so
 
 
 @transaction.atomic

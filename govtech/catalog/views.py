@@ -97,8 +97,8 @@ def product_list(request):
     """The catalog: full-text search, facets with exact counts, a sort and pages of 20. A plain
     GET form; with htmx only the results, the facets and the count are replaced."""
     query = selectors.CatalogQuery.from_params(request.GET)
-    total, facets = selectors.catalog_counts(query)
-    page = selectors.catalog_page(query, request.GET.get("page"), total=total)
+    facets = selectors.facet_counts(query)
+    page = selectors.catalog_page(query, request.GET.get("page"))
     params = query.as_params()
     context = {
         "query": query,

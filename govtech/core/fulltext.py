@@ -52,17 +52,7 @@ def search_by_stems(
     if not query_stems:
         # Still annotated, so that callers ordering by the match count need no special case.
         return queryset.annotate(**{annotate_as: Value(0, output_field=IntegerField())}).none()
-    if connection.vendor == "postgresql":
-        # Stems are letters and digits only, so they are safe as raw tsquery lexemes.
-        operator = " & " if require_all else " | "
-        query = SearchQuery(operator.join(query_stems), search_type="raw", config="simple")
-        queryset = queryset.alias(_stems_vector=_vector(field)).filter(_stems_vector=query)
-    else:
-        stem_filter = Q()
-        for root in query_stems:
-            condition = Q(**{f"{field}__contains": f" {root} "})
-            stem_filter = stem_filter & condition if require_all else stem_filter | condition
-        queryset = queryset.filter(stem_filter)
+    queryset = _holding(queryset, field, query_stems, require_all=require_all)
     if require_all:
         # Every row holds every stem: nothing to count row by row.
         return queryset.annotate(**{annotate_as: Value(len(query_stems), output_field=IntegerField())})
@@ -71,3 +61,21 @@ def search_by_stems(
         Value(0),
     )
     return queryset.annotate(**{annotate_as: Coalesce(count, Value(0), output_field=IntegerField())})
+
+
+def holding_stem(queryset: QuerySet, field: str, stem: str) -> QuerySet:
+    """Rows whose stems include this one (a stem as core.stemming.stems gives it, not a word)."""
+    return _holding(queryset, field, [stem], require_all=True)
+
+
+def _holding(queryset: QuerySet, field: str, query_stems: list[str], *, require_all: bool) -> QuerySet:
+    if connection.vendor == "postgresql":
+        # Stems are letters and digits only, so they are safe as raw tsquery lexemes.
+        operator = " & " if require_all else " | "
+        query = SearchQuery(operator.join(query_stems), search_type="raw", config="simple")
+        return queryset.alias(_stems_vector=_vector(field)).filter(_stems_vector=query)
+    stem_filter = Q()
+    for root in query_stems:
+        condition = Q(**{f"{field}__contains": f" {root} "})
+        stem_filter = stem_filter & condition if require_all else stem_filter | condition
+    return queryset.filter(stem_filter)

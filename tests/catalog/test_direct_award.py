@@ -10,7 +10,6 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-import time_machine
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
@@ -36,6 +35,7 @@ from govtech.core.models import AuditEvent
 from govtech.funnel.models import DecisionStatus, GateDecision, Goal, Initiative, Origin, StageStay
 from govtech.funnel.states import MoveKind, Stage
 from govtech.notifications.models import Notification
+from tests.catalog.conftest import CLOCK_START
 from tests.catalog.factories import ProductFactory, accredit
 from tests.factories import AgencyFactory, MembershipFactory, UserFactory
 from tests.funnel.factories import InitiativeFactory
@@ -43,23 +43,10 @@ from tests.funnel.factories import InitiativeFactory
 pytestmark = pytest.mark.django_db
 
 # Monday 2 March 2026, 12:00 in Moscow.
-T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+T0 = CLOCK_START
 MOSCOW = dt.timezone(dt.timedelta(hours=3))
 UNTIL = dt.date(2027, 9, 2)  # accredited at T0 for 18 months
 QUERY = {"category": ["transport"], "accreditation": ["accredited"]}
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def eligible(supplier):
-    supplier.founded_on = dt.date(2022, 1, 10)
-    supplier.save(update_fields=["founded_on"])
-    return supplier
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import datetime as dt
 from io import StringIO
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -18,13 +17,14 @@ from govtech.catalog import services
 from govtech.catalog.models import ExpiryReminder, ProductStatus
 from govtech.core.models import AuditEvent
 from govtech.notifications.models import Notification
+from tests.catalog.conftest import CLOCK_START
 from tests.catalog.factories import IntakeCycleFactory, ProductFactory, accredit
 from tests.factories import MembershipFactory, SupplierFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 # Monday 2 March 2026, 12:00 in Moscow.
-T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+T0 = CLOCK_START
 MOSCOW = dt.timezone(dt.timedelta(hours=3))
 SECOND = dt.timedelta(seconds=1)
 UNTIL = dt.date(2027, 9, 2)  # T0 + 18 months
@@ -38,19 +38,6 @@ def at(day: dt.date, hour: int = 12, minute: int = 0) -> dt.datetime:
 
 def before(days: int, until: dt.date = UNTIL) -> dt.date:
     return until - dt.timedelta(days=days)
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def eligible(supplier):
-    supplier.founded_on = dt.date(2022, 1, 10)
-    supplier.save(update_fields=["founded_on"])
-    return supplier
 
 
 def reminders(product) -> list[tuple[dt.date, int]]:

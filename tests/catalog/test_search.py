@@ -1,7 +1,8 @@
 """The catalog search against a brute force: about seventy varied products (seeded at random) and
 forty seeded random searches, each compared with plain Python over every product — the results in
 their order, and every facet value's count under the other facets' filters (disjunctive facets,
-as selectors.facet_counts documents). Then morphology in Russian and English, deep pages, the
+as selectors.facet_counts documents), through both the SQL (search_products) and the search
+index the catalog list uses (catalog_counts, catalog_ids). Then morphology in Russian and English, deep pages, the
 registry, comparing, matching, robust parameters and a query count that does not grow with the
 catalog. The same file runs on SQLite and on PostgreSQL."""
 
@@ -17,7 +18,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
-from govtech.catalog import selectors
+from govtech.catalog import search_index, selectors
 from govtech.catalog.models import (
     AccreditationState,
     Category,
@@ -300,7 +301,9 @@ def test_forty_random_searches_equal_the_brute_force(catalog):
         query = random_query(rng, list(names))
         found = brute(products, query, uses)
         assert [p.pk for p in selectors.search_products(query)] == brute_order(found, query), query
+        assert selectors.catalog_ids(query)[:] == brute_order(found, query), query
         assert as_tuples(selectors.facet_counts(query)) == brute_facets(products, query, uses, names), query
+        assert selectors.catalog_counts(query)[0] == len(found)
         seen_nonempty += bool(found)
     assert seen_nonempty >= 10  # the sample is not all empty results
 
@@ -310,7 +313,9 @@ def test_forty_random_searches_equal_the_brute_force(catalog):
 def test_each_text_query_and_sort(catalog, text, sort):
     products, uses, agencies = catalog
     query = CatalogQuery(q=text, sort=sort)
-    assert [p.pk for p in selectors.search_products(query)] == brute_order(brute(products, query, uses), query)
+    expected = brute_order(brute(products, query, uses), query)
+    assert [p.pk for p in selectors.search_products(query)] == expected
+    assert selectors.catalog_ids(query)[:] == expected
     names = {agency.pk: agency.name for agency in agencies}
     assert as_tuples(selectors.facet_counts(query)) == brute_facets(products, query, uses, names)
 
@@ -325,6 +330,7 @@ def test_every_single_facet_value_alone(catalog):
         query = CatalogQuery(**{facet: [value]})
         expected = brute_order(brute(products, query, uses), query)
         assert [p.pk for p in selectors.search_products(query)] == expected, (facet, value)
+        assert selectors.catalog_ids(query)[:] == expected, (facet, value)
         assert as_tuples(selectors.facet_counts(query)) == brute_facets(products, query, uses, names), (facet, value)
 
 
@@ -355,6 +361,7 @@ def test_every_word_is_asked_for_and_any_word_when_no_product_holds_them_all(clo
     # Nobody has a tram: any of the words will do, the most matching first, then by rating.
     found = list(selectors.search_products(CatalogQuery(q="электробусы зарядной станции трамвая")))
     assert found == [both, one_rated, one_low, one_unrated]
+    assert selectors.catalog_ids(CatalogQuery(q="электробусы зарядной станции трамвая"))[:] == [p.pk for p in found]
     assert [p.matched for p in found] == [3, 1, 1, 1]
 
 
@@ -363,6 +370,7 @@ def test_products_holding_every_word_match_equally_and_come_best_rated_first(clo
     rated = ProductFactory(name="Учёт заявок", summary="Депо электробусов", rating=Decimal("4.00"))
     best = ProductFactory(name="Заявки", summary="Электробус", rating=Decimal("5.00"))
     assert list(selectors.search_products(CatalogQuery(q="электробус"))) == [best, rated, unrated]
+    assert selectors.catalog_ids(CatalogQuery(q="электробус"))[:] == [best.pk, rated.pk, unrated.pk]
 
 
 def test_deep_pages_are_stable_and_without_duplicates(catalog):
@@ -378,6 +386,7 @@ def test_deep_pages_are_stable_and_without_duplicates(catalog):
         assert flat == expected and len(set(flat)) == len(flat)
         # Asked again, page 3 is the same.
         assert [p.pk for p in selectors.search_products(query)[40:60]] == expected[40:60]
+        assert [p.pk for p in selectors.catalog_page(query, 3).object_list] == expected[40:60]
 
 
 def test_unpublished_products_are_never_found_or_counted(catalog):
@@ -526,8 +535,8 @@ def _queries_for_a_page(query: CatalogQuery) -> int:
     copy of the query, so that nothing it remembered from an earlier run is reused."""
     query = dataclasses.replace(query)
     with CaptureQueriesContext(connection) as captured:
-        total, _facets = selectors.catalog_counts(query)
-        for product in selectors.catalog_page(query, 3, total=total):
+        selectors.catalog_counts(query)
+        for product in selectors.catalog_page(query, 3):
             str(product.supplier.name)
     return len(captured)
 
@@ -542,8 +551,10 @@ def test_the_search_page_takes_the_same_number_of_queries_at_10_and_100_products
         CatalogQuery(q="электробусы станции", category=["transport", "housing"], used_by=[agencies[0].pk, 987654]),
         CatalogQuery(trl=[5, 6, 7], accreditation=["accredited", "expired"], price_band=["on_request"], sort="rating"),
     ]
+    search_index.snapshot()  # rebuilt once after a change, by whichever request comes first
     small = [_queries_for_a_page(query) for query in queries]
     build_catalog(90, seed=2, agencies=agencies)
+    search_index.snapshot()
     large = [_queries_for_a_page(query) for query in queries]
     # Ten times the products never costs a query more (an empty page costs two fewer: no rows to read).
     assert all(big <= few for big, few in zip(large, small, strict=True)), (small, large)

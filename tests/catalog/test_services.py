@@ -44,6 +44,7 @@ from govtech.core.models import AuditEvent
 from govtech.core.stemming import stems
 from govtech.funnel.states import Stage
 from govtech.notifications.models import Notification
+from tests.catalog.conftest import CLOCK_START
 from tests.catalog.factories import IntakeCycleFactory, ProductFactory, accredit, expert
 from tests.factories import AgencyFactory, MembershipFactory, SupplierFactory, UserFactory
 from tests.funnel.factories import InitiativeFactory
@@ -51,7 +52,7 @@ from tests.funnel.factories import InitiativeFactory
 pytestmark = pytest.mark.django_db
 
 # Monday 2 March 2026, 12:00 in Moscow.
-T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+T0 = CLOCK_START
 MOSCOW = dt.timezone(dt.timedelta(hours=3))
 SCORES = {"technology": 8, "business": 7, "security": 9}  # 40·0.8 + 30·0.7 + 30·0.9 = 80
 
@@ -59,20 +60,6 @@ SCORES = {"technology": 8, "business": 7, "security": 9}  # 40·0.8 + 30·0.7 + 
 def noon(day: dt.date) -> dt.datetime:
     """Midday in Moscow on that day."""
     return dt.datetime.combine(day, dt.time(12, 0), tzinfo=MOSCOW)
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def eligible(supplier):
-    """The supplier is four years old: eligible under the default rules."""
-    supplier.founded_on = dt.date(2022, 1, 10)
-    supplier.save(update_fields=["founded_on"])
-    return supplier
 
 
 @pytest.fixture
