@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "govtech.challenges",
     "govtech.participation",
     "govtech.catalog",
+    "govtech.procurement",
     "govtech.web",
     "govtech.api",
 ]
