@@ -224,6 +224,12 @@ GOVTECH_CATALOG_ELIGIBILITY = json.loads(
         '{"any_of": [{"max_company_age_years": 7}, {"partner_recommendation": true}]}',
     )
 )
+
+# --- procurement for startups and SMEs ---
+# Real OCDS data the demo imports when present (a checkout next to ../shared); else the shipped samples.
+GOVTECH_OCDS_DEMO_DATA = env(
+    "GOVTECH_OCDS_DEMO_DATA", str(BASE_DIR.parent / "shared" / "data" / "ocds" / "real-examples")
+)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -307,6 +313,7 @@ SPECTACULAR_SETTINGS = {
         "ConflictDeclarationEnum": "govtech.challenges.models.Declaration",
         "LicenceEnum": "govtech.challenges.models.Licence",
         "IdeaStatusEnum": "govtech.participation.models.IdeaStatus",
+        "TenderStatusEnum": "govtech.procurement.models.TenderStatus",
         "CallModerationEnum": "govtech.participation.models.Moderation",
         "ReportReasonEnum": "govtech.participation.models.ReportReason",
         "PointsKindEnum": "govtech.participation.models.PointsKind",

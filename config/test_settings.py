@@ -12,3 +12,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "confirm_email": False}  # noqa: F405
+# The demo's tenders come from the shipped samples in tests, whether ../shared is there or not.
+GOVTECH_OCDS_DEMO_DATA = str(BASE_DIR / "govtech" / "procurement" / "ocds_samples")  # noqa: F405

@@ -22,6 +22,7 @@ urlpatterns = [
     path("challenges/", include("govtech.challenges.urls")),
     path("ideas/", include("govtech.participation.urls")),
     path("catalog/", include("govtech.catalog.urls")),
+    path("tenders/", include("govtech.procurement.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("govtech.api.urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

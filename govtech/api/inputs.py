@@ -56,3 +56,32 @@ class StrictInput(serializers.Serializer):
 
 class EmptyInput(StrictInput):
     """Actions that take no input."""
+
+
+class CommaListField(serializers.ListField):
+    """Several values of a filter: repeated (``?trl=7&trl=8``), comma separated (``?trl=7,8``) or,
+    in a JSON body, a list or a comma-separated string. A value it does not know is an error
+    naming the filter, never dropped in silence."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str | int) and not isinstance(data, bool):
+            data = [data]
+        if not isinstance(data, list | tuple):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        items = [part.strip() for item in data for part in str(item).split(",") if part.strip()]
+        if self.max_length is not None and len(items) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        if self.min_length is not None and len(items) < self.min_length:
+            self.fail("min_length", min_length=self.min_length)
+        values, errors = [], []
+        for item in items:
+            try:
+                value = self.child.run_validation(item)
+            except serializers.ValidationError as exc:
+                errors.extend(f"«{item}»: {message}" for message in exc.detail)
+                continue
+            if value not in values:
+                values.append(value)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values

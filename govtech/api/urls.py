@@ -8,6 +8,7 @@ from govtech.funnel import analytics_api as funnel_analytics_api
 from govtech.funnel import api as funnel_api
 from govtech.notifications import api as notifications_api
 from govtech.participation import api as participation_api
+from govtech.procurement import api as procurement_api
 
 urlpatterns = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
@@ -42,4 +43,5 @@ urlpatterns += (
     + challenges_api.urlpatterns
     + participation_api.urlpatterns
     + catalog_api.urlpatterns
+    + procurement_api.urlpatterns
 )

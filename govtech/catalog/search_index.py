@@ -196,7 +196,8 @@ class Evaluation:
 
     def value_counts(self, facet: str, size: int) -> np.ndarray:
         codes = self.states if facet == "accreditation" else getattr(self.snapshot, facet)
-        return np.bincount(codes[self.passing(except_facet=facet)], minlength=size)
+        codes = codes[self.passing(except_facet=facet)]
+        return np.bincount(codes[codes >= 0], minlength=size)  # -1: a value no longer among the choices
 
     def agency_counts(self) -> dict[int, int]:
         """Per agency, how many of the products passing every other filter it used."""

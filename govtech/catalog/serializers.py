@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from govtech.accounts.models import Organization, OrganizationKind, User
-from govtech.api.inputs import StrictInput
+from govtech.api.inputs import CommaListField, StrictInput
 from govtech.api.pagination import StandardPagination
 from govtech.api.serializers import OrganizationRefSerializer, PersonNameSerializer
 from govtech.catalog.models import (
@@ -120,35 +120,6 @@ class IdOrSlugField(serializers.Field):
 
 def organization_field(help_text: str, **kwargs) -> IdOrSlugField:
     return IdOrSlugField(queryset=Organization.objects.filter(is_active=True), help_text=help_text, **kwargs)
-
-
-class CommaListField(serializers.ListField):
-    """Several values of a filter: repeated (``?trl=7&trl=8``), comma separated (``?trl=7,8``) or,
-    in a JSON body, a list or a comma-separated string. A value it does not know is an error
-    naming the filter, never dropped in silence."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, str | int) and not isinstance(data, bool):
-            data = [data]
-        if not isinstance(data, list | tuple):
-            self.fail("not_a_list", input_type=type(data).__name__)
-        items = [part.strip() for item in data for part in str(item).split(",") if part.strip()]
-        if self.max_length is not None and len(items) > self.max_length:
-            self.fail("max_length", max_length=self.max_length)
-        if self.min_length is not None and len(items) < self.min_length:
-            self.fail("min_length", min_length=self.min_length)
-        values, errors = [], []
-        for item in items:
-            try:
-                value = self.child.run_validation(item)
-            except serializers.ValidationError as exc:
-                errors.extend(f"«{item}»: {message}" for message in exc.detail)
-                continue
-            if value not in values:
-                values.append(value)
-        if errors:
-            raise serializers.ValidationError(errors)
-        return values
 
 
 def _choice_list(choices, help_text: str) -> CommaListField:

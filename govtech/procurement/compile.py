@@ -2,11 +2,13 @@
 merge rules of the official OCDS 1.1.5 release schema (shipped in ``ocds_schema/``, Apache-2.0),
 and the list's columns are read from the compiled release."""
 
+import warnings
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
 import ocdsmerge
+from ocdsmerge.exceptions import OCDSMergeWarning
 
 from govtech.core.stemming import stem_string
 from govtech.procurement.models import MainCategory, Method, TenderStatus
@@ -20,9 +22,13 @@ def merger() -> ocdsmerge.Merger:
     return ocdsmerge.Merger(schema=str(SCHEMA))
 
 
-def compile_releases(releases: list[dict]) -> dict:
-    """The compiled release; ocdsmerge orders the releases by date itself."""
-    return merger().create_compiled_release(releases)
+def compile_releases(releases: list[dict]) -> tuple[dict, list[str]]:
+    """The compiled release, and what ocdsmerge warned of (e.g. two awards with one id, which the
+    standard merges into one); ocdsmerge orders the releases by date itself."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OCDSMergeWarning)
+        compiled = merger().create_compiled_release(releases)
+    return compiled, [str(warning.message) for warning in caught if issubclass(warning.category, OCDSMergeWarning)]
 
 
 def _text(value, limit: int) -> str:

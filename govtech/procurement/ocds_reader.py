@@ -5,6 +5,7 @@ item's problem, not the file's."""
 
 import datetime as dt
 import hashlib
+import math
 import shutil
 import tempfile
 import urllib.request
@@ -21,6 +22,8 @@ RECORD_PACKAGE = "record package"
 RELEASE = "release"
 RECORD = "record"
 CHUNK = 1 << 16
+MAX_OCID = 200  # the columns of models.Release
+MAX_RELEASE_ID = 300
 
 
 class UnreadableFile(Exception):
@@ -136,9 +139,11 @@ def _record_releases(record) -> list[dict]:
 def _release(release) -> dict:
     if not isinstance(release, dict):
         raise BadItem("a release must be an object")
-    for name in ("ocid", "id"):
+    for name, longest in (("ocid", MAX_OCID), ("id", MAX_RELEASE_ID)):
         if not isinstance(release.get(name), str | int) or not str(release.get(name)).strip():
             raise BadItem(f"a release needs its {name}")
+        if len(str(release[name])) > longest:
+            raise BadItem(f"the release's {name} is longer than {longest} characters")
     if parse_date(release.get("date")) is None:
         raise BadItem(f"release {release['id']}: no valid date ({release.get('date')!r})")
     tags = release.get("tag", [])
@@ -152,18 +157,26 @@ def parse_date(value) -> dt.datetime | None:
         return None
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        moment.astimezone(dt.UTC)  # a moment outside years 1–9999 in UTC cannot be stored
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return moment
 
 
 def plain(value):
     """JSON values as the json module gives them: ijson reads numbers as Decimal (exact, for
     money), which JSON columns cannot store."""
     if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
+        return {plain(key): plain(item) for key, item in value.items()}
     if isinstance(value, list):
         return [plain(item) for item in value]
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and "E" not in str(value) else float(value)
+        if value == value.to_integral_value():
+            return int(value)
+        if not math.isfinite(float(value)):
+            raise BadItem(f"a number beyond what can be stored: {str(value)[:40]}")
+        return float(value)
+    if isinstance(value, str) and "\x00" in value:
+        raise BadItem("a text holds the NUL character, which cannot be stored")
     return value

@@ -70,8 +70,11 @@ class TenderQuery:
 
     @classmethod
     def from_params(cls, params) -> "TenderQuery":
+        def given(name) -> bool:
+            return params.get(name) not in (None, "")
+
         def flag(name):
-            value = str(params.get(name) or "").strip().lower()
+            value = str(params.get(name)).strip().lower() if given(name) else ""
             return {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}.get(value)
 
         def choices(name, allowed):
@@ -85,10 +88,10 @@ class TenderQuery:
             method=choices("method", Method.values),
             category=choices("category", MainCategory.values),
             classification=[value[:100] for value in _list(params, "classification")][:20],
-            value_min=_amount(params.get("value_min")) if params.get("value_min") else None,
-            value_max=_amount(params.get("value_max")) if params.get("value_max") else None,
-            deadline_from=_date(params.get("deadline_from")) if params.get("deadline_from") else None,
-            deadline_to=_date(params.get("deadline_to")) if params.get("deadline_to") else None,
+            value_min=_amount(params.get("value_min")) if given("value_min") else None,
+            value_max=_amount(params.get("value_max")) if given("value_max") else None,
+            deadline_from=_date(params.get("deadline_from")) if given("deadline_from") else None,
+            deadline_to=_date(params.get("deadline_to")) if given("deadline_to") else None,
             has_lots=flag("has_lots"),
             sme=flag("sme"),
             sort=sort if sort in SORTS or sort == "relevance" else "",
@@ -105,6 +108,8 @@ class TenderQuery:
 
     @property
     def effective_sort(self) -> str:
+        if self.sort == "relevance" and not self.q:
+            return "newest"  # relevance ranks by the words; without them it means nothing
         return self.sort or ("relevance" if self.q else "newest")
 
 
@@ -173,3 +178,7 @@ def buyers(limit: int = 200) -> list[str]:
 
 def import_runs() -> QuerySet:
     return ImportRun.objects.order_by("-created_at", "-id")
+
+
+def import_problems(run: ImportRun) -> QuerySet:
+    return run.problems.order_by("position", "id")

@@ -126,10 +126,11 @@ def _compile(ocids: set[str], run: ImportRun) -> tuple[int, list[ImportProblem]]
     tenders, problems = [], []
     for ocid, releases in by_process.items():
         try:
-            compiled = compile_releases(releases)
+            compiled, warned = compile_releases(releases)
         except (OCDSMergeError, TypeError, ValueError, AttributeError) as error:
             problems.append(ImportProblem(run=run, where=ocid[:300], message=f"could not compile: {error}"[:2000]))
             continue
+        problems += [ImportProblem(run=run, where=ocid[:300], message=f"warning: {text}"[:2000]) for text in warned]
         tenders.append(Tender(ocid=ocid, **tender_fields(compiled, len(releases))))
     fields = [f.name for f in Tender._meta.concrete_fields if f.name not in ("id", "ocid")]
     Tender.objects.bulk_create(tenders, update_conflicts=True, unique_fields=["ocid"], update_fields=fields)

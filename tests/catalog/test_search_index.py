@@ -116,3 +116,12 @@ def test_the_revision_row_is_made_by_the_first_change_and_changed_by_each(clock)
     product.save()
     assert SearchRevision.current() not in (None, first)
     assert SearchRevision.objects.count() == 1
+
+
+def test_a_value_no_longer_among_the_choices_is_counted_in_the_total_only(clock):
+    ProductFactory(name="Старый продукт", category="retired-domain", deployment="mainframe")
+    ProductFactory(name="Новый продукт", category="transport")
+    total, facets = selectors.catalog_counts(CatalogQuery())
+    assert total == 2
+    assert {value.value: value.count for value in facets["category"]} == {"transport": 1}
+    assert sum(value.count for value in facets["deployment"]) == 1

@@ -16,6 +16,7 @@ from govtech.catalog.demo import seed_catalog
 from govtech.challenges.demo import seed_challenges
 from govtech.funnel.demo import seed_funnel
 from govtech.participation.demo import seed_participation
+from govtech.procurement.demo import seed_procurement
 
 DEMO_PASSWORD = "demo-govtech-2026"
 
@@ -157,6 +158,8 @@ class Command(BaseCommand):
             seed_challenges(operator, password=DEMO_PASSWORD)
             seed_participation(operator, password=DEMO_PASSWORD)
             seed_catalog(operator, password=DEMO_PASSWORD)
+        # Outside the transaction above: the import commits batch by batch, as it does in production.
+        seed_procurement(log=self.stdout.write)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo data ready: {User.objects.count()} users, {Organization.objects.count()} organizations; "

@@ -1,6 +1,7 @@
 """Import an OCDS release or record package (a file or a URL) into the open tenders."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from govtech.procurement import services
 from govtech.procurement.ocds_reader import UnreadableFile
@@ -18,6 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=services.BATCH, help="package items per transaction")
 
     def handle(self, *args, sources, batch, **options) -> None:
+        with translation.override("en"):  # the terminal's messages are in English throughout
+            self._import(sources, batch)
+
+    def _import(self, sources: list[str], batch: int) -> None:
         failed = 0
         for source in sources:
             try:
