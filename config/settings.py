@@ -314,6 +314,7 @@ SPECTACULAR_SETTINGS = {
         "LicenceEnum": "govtech.challenges.models.Licence",
         "IdeaStatusEnum": "govtech.participation.models.IdeaStatus",
         "TenderStatusEnum": "govtech.procurement.models.TenderStatus",
+        "MainCategoryEnum": "govtech.procurement.models.MainCategory",
         "CallModerationEnum": "govtech.participation.models.Moderation",
         "ReportReasonEnum": "govtech.participation.models.ReportReason",
         "PointsKindEnum": "govtech.participation.models.PointsKind",

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from govtech.core.admin import ReadOnlyAdmin
 from govtech.funnel.admin import OperatorOnlyMixin
-from govtech.procurement.models import ImportProblem, ImportRun, Tender
+from govtech.procurement.models import ImportProblem, ImportRun, SavedSearch, Tender
 
 
 @admin.register(Tender)
@@ -25,3 +25,10 @@ class ImportRunAdmin(OperatorOnlyMixin, ReadOnlyAdmin):
 class ImportProblemAdmin(OperatorOnlyMixin, ReadOnlyAdmin):
     list_display = ["run", "where", "message"]
     list_select_related = ["run"]
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(OperatorOnlyMixin, ReadOnlyAdmin):
+    list_display = ["name", "owner", "alerts", "checked_at", "created_at"]
+    list_filter = ["alerts"]
+    list_select_related = ["owner"]

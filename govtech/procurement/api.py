@@ -1,7 +1,8 @@
 """REST API of open tenders imported from OCDS: thin read-only views over the selectors.
 
 The tenders' list (with the same filters as the page), one tender with its compiled release and
-timeline, and the process's releases as an OCDS release package are public. The import runs and
+timeline, and the process's releases as an OCDS release package are public; a signed-in person
+keeps their saved searches here. The import runs and
 their problems are for operators (401 without a sign-in, 403 for everyone else). A filter value
 the API does not know is a 400 naming the parameter; an unknown OCID is a 404."""
 
@@ -15,12 +16,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from govtech.api.inputs import valid_input
-from govtech.procurement import selectors
-from govtech.procurement.models import ImportProblem, ImportRun, Tender
+from govtech.procurement import selectors, services
+from govtech.procurement.models import ImportProblem, ImportRun, SavedSearch, Tender
 from govtech.procurement.serializers import (
     ImportProblemSerializer,
     ImportRunSerializer,
     ReleasePackageSerializer,
+    SavedSearchAlertsSerializer,
+    SavedSearchCreateSerializer,
+    SavedSearchSerializer,
     TenderDetailSerializer,
     TenderListSerializer,
     TenderSearchParamsSerializer,
@@ -133,6 +137,60 @@ class ImportProblemListView(_OperatorPage):
         return super().get(request, *args, **kwargs)
 
 
+# --- saved searches ----------------------------------------------------------------------------
+
+
+class SavedSearchListView(_Page):
+    """Your saved tender searches (signed in). POST saves one: a name, the search in the tender
+    list's parameters, and whether to e-mail the tenders that newly match it (each once)."""
+
+    serializer_class = SavedSearchSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    queryset = SavedSearch.objects.none()
+
+    def get_queryset(self):
+        return selectors.saved_searches(self.request.user)
+
+    @extend_schema(operation_id="v1_procurement_searches_list")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=SavedSearchCreateSerializer, responses={201: SavedSearchSerializer})
+    def post(self, request):
+        data = valid_input(SavedSearchCreateSerializer, request.data)
+        search = services.search_save(
+            actor=request.user,
+            name=data["name"],
+            params=selectors.TenderQuery.from_params(data["params"]).as_stored(),
+            alerts=data["alerts"],
+        )
+        return Response(SavedSearchSerializer(search, context={"request": request}).data, status=201)
+
+
+class SavedSearchDetailView(APIView):
+    """One of your saved searches: switch its alerts (PATCH) or delete it. Another person's search
+    is a 404, as a missing one."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def _search(self, request, pk) -> SavedSearch:
+        search = SavedSearch.objects.filter(pk=pk).first()
+        if search is None or not request.user.has_perm("procurement.manage_search", search):
+            raise Http404
+        return search
+
+    @extend_schema(request=SavedSearchAlertsSerializer, responses=SavedSearchSerializer)
+    def patch(self, request, pk):
+        data = valid_input(SavedSearchAlertsSerializer, request.data)
+        search = services.search_set_alerts(actor=request.user, search=self._search(request, pk), alerts=data["alerts"])
+        return Response(SavedSearchSerializer(search, context={"request": request}).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, pk):
+        services.search_delete(actor=request.user, search=self._search(request, pk))
+        return Response(status=204)
+
+
 PROCUREMENT = "procurement/"
 # An OCID may hold slashes, as on the pages. The releases route goes first, so an OCID ending in
 # "/releases" is read as that process's package; no publisher's OCIDs do.
@@ -143,6 +201,8 @@ urlpatterns = [
     path(TENDER + "releases/", TenderReleasesView.as_view(), name="procurement-tender-releases"),
     path(TENDER, TenderDetailView.as_view(), name="procurement-tender-detail"),
     path(PROCUREMENT + "imports/", ImportRunListView.as_view(), name="procurement-import-list"),
+    path(PROCUREMENT + "searches/", SavedSearchListView.as_view(), name="procurement-search-list"),
+    path(PROCUREMENT + "searches/<int:pk>/", SavedSearchDetailView.as_view(), name="procurement-search-detail"),
     path(
         PROCUREMENT + "imports/<int:pk>/problems/", ImportProblemListView.as_view(), name="procurement-import-problems"
     ),

@@ -6,3 +6,6 @@ class ProcurementConfig(AppConfig):
     name = "govtech.procurement"
     label = "procurement"
     verbose_name = _("Procurement for startups and SMEs")
+
+    def ready(self) -> None:
+        from govtech.procurement import notification_kinds  # noqa: F401 - registers kinds

@@ -1,6 +1,7 @@
 """Open tenders imported from OCDS data: the releases as published, one compiled current view per
 contracting process (``Tender``), and the import runs with the problems they met."""
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -145,6 +146,7 @@ class Tender(models.Model):
             models.Index(fields=["buyer_name"], name="tender_buyer"),
             models.Index(fields=["classification_id"], name="tender_classification"),
             models.Index(fields=["value_amount"], name="tender_value"),
+            models.Index(fields=["compiled_at"], name="tender_compiled_at"),
         ]
 
     def __str__(self) -> str:
@@ -152,3 +154,40 @@ class Tender(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("procurement:tender", args=[self.ocid])
+
+
+class SavedSearch(TimeStampedModel):
+    """A person's tender search, kept to run again and, with alerts on, to be told of new matches
+    by e-mail: each tender once. Only tenders (re)compiled after the last check count as new."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tender_searches", verbose_name=_("owner")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    params = models.JSONField(_("search"), default=dict)
+    alerts = models.BooleanField(_("e-mail me new matches"), default=True)
+    checked_at = models.DateTimeField(_("last checked"))
+
+    class Meta:
+        verbose_name = _("saved tender search")
+        verbose_name_plural = _("saved tender searches")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SearchAlert(models.Model):
+    """A tender a saved search has told its owner about: never twice."""
+
+    search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="alerts_sent")
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tender alert")
+        verbose_name_plural = _("tender alerts")
+        constraints = [models.UniqueConstraint(fields=["search", "tender"], name="alert_once_per_tender")]
+
+    def __str__(self) -> str:
+        return f"{self.search} · {self.tender}"

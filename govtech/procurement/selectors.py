@@ -9,7 +9,7 @@ from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from govtech.core.fulltext import search_by_stems
-from govtech.procurement.models import ImportRun, MainCategory, Method, Release, Tender, TenderStatus
+from govtech.procurement.models import ImportRun, MainCategory, Method, Release, SavedSearch, Tender, TenderStatus
 
 SORTS = {
     "newest": (F("last_release_at").desc(nulls_last=True), "-id"),
@@ -106,6 +106,13 @@ class TenderQuery:
             out[item.name] = str(value).lower() if isinstance(value, bool) else value
         return out
 
+    def as_stored(self) -> dict:
+        """as_params() in JSON values (amounts and dates as text), for a saved search."""
+        return {
+            name: [str(item) for item in value] if isinstance(value, list) else str(value)
+            for name, value in self.as_params().items()
+        }
+
     @property
     def effective_sort(self) -> str:
         if self.sort == "relevance" and not self.q:
@@ -182,3 +189,11 @@ def import_runs() -> QuerySet:
 
 def import_problems(run: ImportRun) -> QuerySet:
     return run.problems.order_by("position", "id")
+
+
+def saved_searches(actor) -> QuerySet:
+    return SavedSearch.objects.filter(owner=actor).order_by("-created_at", "-id")
+
+
+def searches_with_alerts() -> QuerySet:
+    return SavedSearch.objects.filter(alerts=True, owner__is_active=True).select_related("owner").order_by("id")

@@ -6,14 +6,24 @@ Money travels as a decimal string ("2500000.00") with its currency, dates and ti
 The query parameters are checked here and refuse a value they do not know, naming the filter."""
 
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from govtech.api.inputs import CommaListField
+from govtech.api.inputs import CommaListField, StrictInput
 from govtech.api.pagination import StandardPagination
-from govtech.procurement.models import ImportProblem, ImportRun, MainCategory, Method, RunStatus, Tender, TenderStatus
+from govtech.procurement.models import (
+    ImportProblem,
+    ImportRun,
+    MainCategory,
+    Method,
+    RunStatus,
+    SavedSearch,
+    Tender,
+    TenderStatus,
+)
 from govtech.procurement.selectors import SORTS
 
 MAX_VALUES = 20  # values of one filter, as the selector keeps them
@@ -141,6 +151,7 @@ class TenderListSerializer(serializers.ModelSerializer):
             "url",
             "html_url",
         ]
+        read_only_fields = fields  # output only (and no database-dependent integer bounds)
 
     @extend_schema_field(ClassificationSerializer)
     def get_classification(self, tender) -> dict:
@@ -178,6 +189,7 @@ class TenderDetailSerializer(TenderListSerializer):
 
     class Meta(TenderListSerializer.Meta):
         fields = [*TenderListSerializer.Meta.fields, "description", "compiled", "releases"]
+        read_only_fields = fields
 
     @extend_schema_field(ReleaseRefSerializer(many=True))
     def get_releases(self, tender) -> list:
@@ -223,6 +235,7 @@ class ImportRunSerializer(serializers.ModelSerializer):
             "finished_at",
             "problems_url",
         ]
+        read_only_fields = fields  # output only (and no database-dependent integer bounds)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_problems_url(self, run) -> str:
@@ -236,3 +249,32 @@ class ImportProblemSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImportProblem
         fields = ["position", "where", "message"]
+        read_only_fields = fields  # output only (and no database-dependent integer bounds)
+
+
+# --- saved searches ----------------------------------------------------------------------
+
+
+class SavedSearchCreateSerializer(StrictInput):
+    name = serializers.CharField(max_length=120, help_text="What to call the search.")
+    params = TenderSearchParamsSerializer(help_text="The search, with the tender list's parameters.")
+    alerts = serializers.BooleanField(default=True, help_text="E-mail the tenders that newly match (each once).")
+
+
+class SavedSearchAlertsSerializer(StrictInput):
+    alerts = serializers.BooleanField(help_text="E-mail the tenders that newly match (each once).")
+
+
+class SavedSearchSerializer(serializers.ModelSerializer):
+    params = serializers.DictField(read_only=True, help_text="The search, as the tender list's parameters.")
+    tenders_url = serializers.SerializerMethodField(help_text="The tender list with this search, in the API.")
+
+    class Meta:
+        model = SavedSearch
+        fields = ["id", "name", "params", "alerts", "checked_at", "created_at", "tenders_url"]
+        read_only_fields = fields  # output only (and no database-dependent integer bounds)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_tenders_url(self, search) -> str:
+        query = urlencode(search.params, doseq=True)
+        return _absolute(self.context, f"{reverse('api:procurement-tender-list')}?{query}")

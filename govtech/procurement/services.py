@@ -4,16 +4,31 @@ transaction), and a bad record is reported with its position while the rest goes
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ocdsmerge.exceptions import OCDSMergeError
 
 from govtech.core import audit
+from govtech.core.errors import Conflict, ServiceError
 from govtech.core.permissions import require_perm
+from govtech.notifications.services import notify
 from govtech.procurement import ocds_reader
 from govtech.procurement.compile import compile_releases, tender_fields
-from govtech.procurement.models import ImportProblem, ImportRun, Release, RunStatus, Tender
+from govtech.procurement.models import (
+    ImportProblem,
+    ImportRun,
+    Release,
+    RunStatus,
+    SavedSearch,
+    SearchAlert,
+    Tender,
+)
+from govtech.procurement.notification_kinds import SEARCH_MATCHES
+from govtech.procurement.selectors import TenderQuery, search_tenders, searches_with_alerts
 
 BATCH = 500  # package items per transaction
 
@@ -137,6 +152,12 @@ def _compile(ocids: set[str], run: ImportRun) -> tuple[int, list[ImportProblem]]
     return len(tenders), problems
 
 
+def _queue_alerts() -> None:
+    from govtech.procurement.tasks import search_alerts_task
+
+    search_alerts_task.enqueue()
+
+
 def _finish(run: ImportRun, status: str, actor, problem: str = "") -> ImportRun:
     with transaction.atomic():
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
@@ -146,6 +167,8 @@ def _finish(run: ImportRun, status: str, actor, problem: str = "") -> ImportRun:
         run.status = status
         run.finished_at = timezone.now()
         run.save()
+        if run.tenders_compiled:
+            transaction.on_commit(_queue_alerts)
         audit.record(
             actor=actor,
             action="ocds_import.finished",
@@ -159,3 +182,87 @@ def _finish(run: ImportRun, status: str, actor, problem: str = "") -> ImportRun:
             },
         )
     return run
+
+
+# --- saved searches and their alerts ------------------------------------------------------------
+
+MAX_SAVED_SEARCHES = 20  # per person
+ALERT_TITLES = 5  # tenders named in one alert; the link shows them all
+
+
+@transaction.atomic
+def search_save(*, actor, name: str, params, alerts: bool = True) -> SavedSearch:
+    """Keep a tender search under a name. Only tenders (re)compiled from now on are new to it."""
+    require_perm(actor, "procurement.save_search")
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(_("Give the search a name."), field="name", code="required")
+    if len(name) > 120:
+        raise ServiceError(_("A name of at most 120 characters, please."), field="name", code="max_length")
+    stored = TenderQuery.from_params(params).as_stored()
+    if not stored:
+        raise ServiceError(_("Choose some words or filters first: every tender matches an empty search."), code="empty")
+    if SavedSearch.objects.select_for_update().filter(owner=actor).count() >= MAX_SAVED_SEARCHES:
+        raise Conflict(
+            _("You have %(n)s saved searches, the most there may be; delete one first.") % {"n": MAX_SAVED_SEARCHES},
+            code="too_many",
+        )
+    search = SavedSearch.objects.create(owner=actor, name=name, params=stored, alerts=alerts, checked_at=timezone.now())
+    audit.record(actor=actor, action="tender_search.saved", target=search, after={"name": name, "params": stored})
+    return search
+
+
+@transaction.atomic
+def search_set_alerts(*, actor, search: SavedSearch, alerts: bool) -> SavedSearch:
+    require_perm(actor, "procurement.manage_search", search)
+    search = SavedSearch.objects.select_for_update().get(pk=search.pk)
+    if search.alerts != alerts:
+        search.alerts = alerts
+        search.checked_at = timezone.now()  # turned back on: what came meanwhile is not "new"
+        search.save(update_fields=["alerts", "checked_at", "updated_at"])
+        audit.record(actor=actor, action="tender_search.alerts_set", target=search, after={"alerts": alerts})
+    return search
+
+
+@transaction.atomic
+def search_delete(*, actor, search: SavedSearch) -> None:
+    require_perm(actor, "procurement.manage_search", search)
+    audit.record(actor=actor, action="tender_search.deleted", target=search, before={"name": search.name})
+    search.delete()
+
+
+def send_search_alerts(now=None) -> int:
+    """Tell each saved search's owner of the tenders that newly match it: those compiled since the
+    last check and not told before. Returns the number of tenders notified."""
+    sent = 0
+    for search in searches_with_alerts():
+        sent += _alert(search, now or timezone.now())
+    return sent
+
+
+@transaction.atomic
+def _alert(search: SavedSearch, now) -> int:
+    search = SavedSearch.objects.select_for_update().filter(pk=search.pk, alerts=True).first()
+    if search is None:
+        return 0
+    query = TenderQuery.from_params(search.params)
+    matches = list(
+        search_tenders(query)
+        .filter(compiled_at__gt=search.checked_at, compiled_at__lte=now)
+        .exclude(pk__in=SearchAlert.objects.filter(search=search).values("tender_id"))
+        .values_list("pk", "title", "ocid")
+    )
+    search.checked_at = now
+    search.save(update_fields=["checked_at", "updated_at"])
+    if not matches:
+        return 0
+    SearchAlert.objects.bulk_create([SearchAlert(search=search, tender_id=pk) for pk, _title, _ocid in matches])
+    titles = [title or ocid for _pk, title, ocid in matches[:ALERT_TITLES]]
+    notify(
+        kind=SEARCH_MATCHES.key,
+        recipient_ids=[search.owner_id],
+        params={"search": search.name, "count": len(matches), "titles": titles},
+        url=f"{reverse('procurement:tender-list')}?{urlencode(search.params, doseq=True)}",
+    )
+    audit.record(actor=None, action="tender_search.alerted", target=search, after={"tenders": len(matches)})
+    return len(matches)

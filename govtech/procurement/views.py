@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 from govtech.core.pagination import paginate
 from govtech.procurement import selectors
 from govtech.procurement.models import MainCategory, Method, TenderStatus
+from govtech.procurement.search_views import SaveSearchForm, save_fields
 
 SORT_CHOICES = [
     ("newest", pgettext_lazy("sort", "Newest first")),
@@ -113,6 +114,8 @@ def tender_list(request):
         "category_choices": _checkboxes(MainCategory.choices, query.category),
         "classification": ", ".join(query.classification),
         "page_obj": page,
+        "save_fields": save_fields(query),
+        "save_form": SaveSearchForm(),
     }
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "procurement/partials/_tender_update.html", context)

@@ -402,7 +402,8 @@ def test_a_killed_import_resumes_without_duplicates(tmp_path):
         "PYTHONUNBUFFERED": "1",
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
-    for app in ("core", "procurement"):  # what the import writes (audit events, its tables): seconds, not 15
+    # What the import writes (audit events, its tables, the alerts task it queues): seconds, not 15.
+    for app in ("core", "procurement", "django_tasks_database"):
         subprocess.run([*manage, "migrate", app, "-v0"], env=env, cwd=ROOT, check=True, timeout=120)
     command = [*manage, "import_ocds", str(path), "--batch", "100"]
 
