@@ -15,6 +15,7 @@ reference: the tests compare the two on both databases."""
 import datetime as dt
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -187,6 +188,11 @@ class Evaluation:
     filters: dict  # facet -> products passing its filter (None: not filtered)
     states: np.ndarray  # accreditation state codes on the day
 
+    @cached_property
+    def matching(self) -> np.ndarray:
+        """Products passing the words and every filter: the results."""
+        return self.passing()
+
     def passing(self, *, except_facet: str | None = None) -> np.ndarray:
         mask = np.ones(len(self.snapshot), dtype=bool) if self.text is None else self.text.copy()
         for name, condition in self.filters.items():
@@ -207,7 +213,7 @@ class Evaluation:
 
     def ordered_ids(self, sort: str) -> np.ndarray:
         snap = self.snapshot
-        mask = self.passing()
+        mask = self.matching
         if sort == "relevance" and self.matched is not None:
             chosen = np.flatnonzero(mask)
             order = chosen[np.lexsort((snap.rank_rating[chosen], -self.matched[chosen]))]

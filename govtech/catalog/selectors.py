@@ -32,26 +32,11 @@ from govtech.challenges.models import Declaration
 from govtech.core.fulltext import search_by_stems
 from govtech.core.ids import parse_id
 from govtech.core.pagination import PAGE_SIZE
+from govtech.core.params import param_values, split_values
 
 SORTS = ("relevance", "rating", "newest")
 FACETS = ("category", "trl", "price_band", "deployment", "accreditation", "used_by")
 MAX_COMPARE = 4
-
-
-def _as_list(value) -> list[str]:
-    if value is None:
-        return []
-    items = value if isinstance(value, list | tuple) else [value]
-    out = []
-    for item in items:
-        out.extend(part.strip() for part in str(item).split(",") if part.strip())
-    return out
-
-
-def _get_list(params, name: str) -> list[str]:
-    if hasattr(params, "getlist"):
-        return _as_list(params.getlist(name))
-    return _as_list(params.get(name))
 
 
 @dataclass
@@ -71,11 +56,11 @@ class CatalogQuery:
     @classmethod
     def from_params(cls, params) -> "CatalogQuery":
         def ints(name, low, high):
-            numbers = (parse_id(v) for v in _get_list(params, name))
+            numbers = (parse_id(v) for v in param_values(params, name))
             return sorted({n for n in numbers if n is not None and low <= n <= high})
 
         def choices(name, allowed):
-            return [v for v in dict.fromkeys(_get_list(params, name)) if v in allowed]
+            return [v for v in dict.fromkeys(param_values(params, name)) if v in allowed]
 
         sort = str(params.get("sort") or "")
         return cls(
@@ -246,7 +231,7 @@ def catalog_counts(
             if counts[code] or value in chosen
         ]
     facets["used_by"] = _used_by_facet(query, evaluation.agency_counts(), agency_limit)
-    return int(evaluation.passing().sum()), facets
+    return int(evaluation.matching.sum()), facets
 
 
 def _used_by_facet(query: CatalogQuery, counts: dict[int, int], agency_limit: int) -> list[FacetValue]:
@@ -321,7 +306,7 @@ def product_users(product: Product) -> QuerySet:
 def compare_products(ids, *, actor) -> list[Product]:
     """Up to four products, in the order asked, only those the reader may see."""
     wanted = []
-    for value in _as_list(ids):
+    for value in split_values(ids):
         number = parse_id(value)
         if number is not None and number not in wanted:
             wanted.append(number)

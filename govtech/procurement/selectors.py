@@ -2,13 +2,14 @@
 releases, and the import runs."""
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from govtech.core.fulltext import search_by_stems
+from govtech.core.params import param_values
 from govtech.procurement.models import ImportRun, MainCategory, Method, Release, SavedSearch, Tender, TenderStatus
 
 SORTS = {
@@ -21,12 +22,7 @@ MAX_AMOUNT = Decimal(10) ** 18
 
 
 def _list(params, name: str) -> list[str]:
-    values = params.getlist(name) if hasattr(params, "getlist") else params.get(name) or []
-    values = values if isinstance(values, list | tuple) else [values]
-    out = []
-    for value in values:
-        out.extend(part.strip() for part in str(value).split(",") if part.strip())
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(param_values(params, name)))
 
 
 def _amount(value) -> Decimal | None:
@@ -50,11 +46,11 @@ class TenderQuery:
     Unknown values are dropped, so a saved search stays valid."""
 
     q: str = ""
-    buyer: list[str] = None
-    status: list[str] = None
-    method: list[str] = None
-    category: list[str] = None
-    classification: list[str] = None
+    buyer: list[str] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    method: list[str] = field(default_factory=list)
+    category: list[str] = field(default_factory=list)
+    classification: list[str] = field(default_factory=list)
     value_min: Decimal | None = None
     value_max: Decimal | None = None
     deadline_from: dt.date | None = None
@@ -62,11 +58,6 @@ class TenderQuery:
     has_lots: bool | None = None
     sme: bool | None = None
     sort: str = ""
-
-    def __post_init__(self):
-        for name in ("buyer", "status", "method", "category", "classification"):
-            if getattr(self, name) is None:
-                setattr(self, name, [])
 
     @classmethod
     def from_params(cls, params) -> "TenderQuery":
